@@ -1,0 +1,24 @@
+// Package graph holds the zoo's building blocks: small constructor functions
+// that add one layer to a Gorgonia expression graph and return its output node.
+//
+// A Builder carries the graph, the parameter Store and the mode (training or
+// inference). Blocks record the learnables they create on the Builder, check
+// the shape of their input, and keep the first error (like bufio.Scanner), so
+// that a model reads as a plain chain of calls:
+//
+//	h := graph.Flatten(b, x)
+//	h = graph.Linear(b, "lin1", h, 100)
+//	h = graph.ReLU(b, h)
+//	logits := graph.Linear(b, "lin2", h, 10)
+//	if err := b.Err(); err != nil { ... }
+//
+// Parameters live in the Store under their PyTorch state_dict names
+// ("lin1.weight", "layer1.1.running_mean", ...) with the shapes PyTorch gives
+// them, so that weights can be exchanged with the course's PyTorch classes.
+// Building a second graph (for inference, with another batch size) over the
+// same Store shares the weights: the nodes are bound to the same tensors.
+//
+// Initialisation is seeded and follows PyTorch's defaults: weights and biases
+// of Linear and Conv2d uniform in ±1/sqrt(fan_in), BatchNorm scale 1 and shift
+// 0, running mean 0 and variance 1.
+package graph

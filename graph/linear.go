@@ -1,0 +1,56 @@
+package graph
+
+import (
+	G "gorgonia.org/gorgonia"
+)
+
+// Linear adds y = x·W + b for x of shape (N, in), PyTorch's nn.Linear(in,
+// out) with parameters name+".weight" (PyTorch shape out×in, held here as its
+// transpose, in×out) and name+".bias".
+func Linear(b *Builder, name string, x *G.Node, out int) *G.Node {
+	if !b.ok(x) || !b.expectDims("linear "+name, x, 2) {
+		return nil
+	}
+	in := x.Shape()[1]
+	if out < 1 {
+		b.Failf("linear %s: %d outputs", name, out)
+		return nil
+	}
+	w, err := b.store.param(name+".weight", Learnable, []int{in, out}, []int{out, in}, true, uniform(in))
+	if err != nil {
+		b.fail(err, "linear")
+		return nil
+	}
+	bias, err := b.store.param(name+".bias", Learnable, []int{1, out}, []int{out}, false, uniform(in))
+	if err != nil {
+		b.fail(err, "linear")
+		return nil
+	}
+	xw, err := G.Mul(x, b.node(w))
+	if err != nil {
+		b.fail(err, "linear "+name)
+		return nil
+	}
+	y, err := G.BroadcastAdd(xw, b.node(bias), nil, []byte{0})
+	b.fail(err, "linear "+name+" bias")
+	return y
+}
+
+// Flatten reshapes (N, ...) to (N, product of the rest), like PyTorch's
+// out.view(out.size(0), -1).
+func Flatten(b *Builder, x *G.Node) *G.Node {
+	if !b.ok(x) {
+		return nil
+	}
+	s := x.Shape()
+	if len(s) < 2 {
+		b.Failf("flatten: input %v needs a batch dimension and at least one more", shapeString(s))
+		return nil
+	}
+	if len(s) == 2 {
+		return x
+	}
+	y, err := G.Reshape(x, []int{s[0], s.TotalSize() / s[0]})
+	b.fail(err, "flatten")
+	return y
+}
