@@ -1,0 +1,19 @@
+// Package zoo holds the course's reference architectures as Gorgonia
+// expression graphs, a registry to find them by name, and the shared training
+// harness that differentiates their cost symbolically and trains them with
+// plain SGD over MNIST batches.
+//
+// A model is a constructor (see Build) from an input node of shape
+// (N, C, H, W) to logits of shape (N, classes), written with the blocks of
+// package graph. The seven built-in ones are the course's PyTorch classes
+// layer for layer, with the same parameter names, shapes and counts, so that
+// their weights load into PyTorch (see Model.Save) and back (Model.Load).
+//
+// Run is the course's benchmark(): a fresh model from a seed, trained for a
+// number of epochs and evaluated on the whole test set:
+//
+//	data, err := loader.Load(ctx, loader.MNIST, loader.Options{})
+//	arch, err := zoo.Lookup("cnn2")
+//	res, model, err := zoo.Run(ctx, arch, data, zoo.DefaultConfig(), nil)
+//	fmt.Printf("%s: %.2f%% in %.1fs\n", res.Model, 100*res.TestAccuracy, res.TrainSeconds)
+package zoo

@@ -1,0 +1,77 @@
+package zoo
+
+import (
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgonia-zoo/zoo/graph"
+)
+
+// The course's seven models. Parameter names follow the attribute names of
+// the course's PyTorch classes (nn.Sequential members are numbered, as in
+// their state_dict), and the layers are PyTorch's defaults unless stated.
+func init() {
+	for _, a := range []Architecture{
+		{Name: "model1", Class: "Model1", Description: "784-100-10 MLP, ReLU", Build: buildModel1},
+		{Name: "model2", Class: "Model2", Description: "784-100-10 MLP, tanh", Build: buildModel2},
+		{Name: "model3", Class: "Model3", Description: "784-100-10 MLP, sigmoid", Build: buildModel3},
+		{Name: "model4", Class: "Model4", Description: "784-100-50-10 MLP, ReLU", Build: buildModel4},
+		{Name: "cnn1", Class: "CNNModel1", Aliases: []string{"cnn_model1"}, Description: "conv 32@5x5, ReLU, max-pool 2, linear", Build: buildCNN1},
+		{Name: "cnn2", Class: "CNNModel2", Aliases: []string{"cnn_model2"}, Description: "two conv 16,32@5x5 with ReLU and max-pool 2, linear", Build: buildCNN2},
+		{Name: "cnn3", Class: "CNNModel3", Aliases: []string{"cnn_model3"}, Description: "cnn2 with BatchNorm2d after each conv", Build: buildCNN3},
+	} {
+		if err := Register(a); err != nil {
+			panic(err) // the built-in table is wrong: a programming error
+		}
+	}
+}
+
+// twoLayer is Model1-3: lin1 (100 units), an activation, lin2.
+func twoLayer(b *graph.Builder, x *G.Node, classes int, activation func(*graph.Builder, *G.Node) *G.Node) *G.Node {
+	h := graph.Linear(b, "lin1", graph.Flatten(b, x), 100)
+	return graph.Linear(b, "lin2", activation(b, h), classes)
+}
+
+func buildModel1(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	return twoLayer(b, x, classes, graph.ReLU)
+}
+
+func buildModel2(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	return twoLayer(b, x, classes, graph.Tanh)
+}
+
+func buildModel3(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	return twoLayer(b, x, classes, graph.Sigmoid)
+}
+
+// buildModel4 is layer1 = (Linear 100, ReLU), layer2 = (Linear 50, ReLU, Linear).
+func buildModel4(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	h := graph.ReLU(b, graph.Linear(b, "layer1.0", graph.Flatten(b, x), 100))
+	h = graph.ReLU(b, graph.Linear(b, "layer2.0", h, 50))
+	return graph.Linear(b, "layer2.2", h, classes)
+}
+
+// buildCNN1 is cnn1 = Conv2d(C, 32, 5, padding 2), ReLU, MaxPool2d(2), fc1.
+func buildCNN1(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	h := graph.MaxPool2d(b, graph.ReLU(b, graph.Conv2d(b, "cnn1", x, 32, 5, 2)), 2)
+	return graph.Linear(b, "fc1", graph.Flatten(b, h), classes)
+}
+
+// convBlock is one of CNNModel2's Sequential layers: Conv2d(5, padding 2),
+// optionally BatchNorm2d, ReLU, MaxPool2d(2).
+func convBlock(b *graph.Builder, name string, x *G.Node, out int, batchNorm bool) *G.Node {
+	h := graph.Conv2d(b, name+".0", x, out, 5, 2)
+	if batchNorm {
+		h = graph.BatchNorm2d(b, name+".1", h)
+	}
+	return graph.MaxPool2d(b, graph.ReLU(b, h), 2)
+}
+
+func buildCNN2(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	h := convBlock(b, "layer2", convBlock(b, "layer1", x, 16, false), 32, false)
+	return graph.Linear(b, "lin1", graph.Flatten(b, h), classes)
+}
+
+func buildCNN3(b *graph.Builder, x *G.Node, classes int) *G.Node {
+	h := convBlock(b, "layer2", convBlock(b, "layer1", x, 16, true), 32, true)
+	return graph.Linear(b, "lin1", graph.Flatten(b, h), classes)
+}

@@ -1,0 +1,280 @@
+package zoo
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/loader"
+)
+
+// Config is the training protocol. DefaultConfig is the course's final
+// comparison: 5 epochs of plain SGD at learning rate 0.1 on batches of 100.
+type Config struct {
+	Epochs    int     `json:"epochs"`     // passes over the training set
+	LR        float64 `json:"lr"`         // SGD learning rate (no momentum, no weight decay)
+	BatchSize int     `json:"batch_size"` // training batch size
+	Seed      int64   `json:"seed"`       // fixes initialisation and the shuffle of every epoch
+	// EvalBatchSize is the batch of the inference graph; large batches make
+	// evaluation faster and do not change its result. 0 means 1000.
+	EvalBatchSize int `json:"eval_batch_size"`
+}
+
+// DefaultConfig is the course's protocol: benchmark(model, epochs=5, lr=0.1)
+// with a DataLoader of batch_size=100.
+func DefaultConfig() Config {
+	return Config{Epochs: 5, LR: 0.1, BatchSize: 100, Seed: 0, EvalBatchSize: 1000}
+}
+
+// Validate reports the first setting out of range.
+func (c Config) Validate() error {
+	switch {
+	case c.Epochs < 1:
+		return errors.Errorf("epochs must be at least 1, got %d", c.Epochs)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return errors.Errorf("learning rate must be a positive number, got %v", c.LR)
+	case c.BatchSize < 1:
+		return errors.Errorf("batch size must be at least 1, got %d", c.BatchSize)
+	case c.EvalBatchSize < 0:
+		return errors.Errorf("evaluation batch size must not be negative, got %d", c.EvalBatchSize)
+	}
+	return nil
+}
+
+// Result is what one training run produced.
+type Result struct {
+	Model            string    // architecture name
+	Params           int       // learnable parameters
+	TestAccuracy     float64   // fraction of the test set classified right
+	Correct, Total   int       // the counts behind TestAccuracy
+	TrainSeconds     float64   // the training loop alone
+	EvalSeconds      float64   // the evaluation of the test set
+	SamplesPerSecond float64   // training samples per second of TrainSeconds
+	EpochLoss        []float64 // mean training loss of each epoch
+}
+
+// Progress is reported after each epoch.
+type Progress struct {
+	Model         string
+	Epoch, Epochs int // Epoch counts from 1
+	Loss          float64
+	Seconds       float64 // training time so far
+}
+
+// DivergedError says training met a loss that is not a finite number.
+type DivergedError struct {
+	Model       string
+	Epoch, Step int // counting from 1
+	Loss        float64
+}
+
+func (e *DivergedError) Error() string {
+	return errors.Errorf("%s diverged: loss %v at epoch %d, step %d (try a smaller learning rate)", e.Model, e.Loss, e.Epoch, e.Step).Error()
+}
+
+// Model is an architecture with its weights, ready to train, evaluate, save
+// or load.
+type Model struct {
+	Arch  Architecture
+	Input Input
+	Store *graph.Store
+}
+
+// New makes a model with fresh weights drawn from the seed, initialised as
+// PyTorch initialises the course's classes.
+func New(a Architecture, in Input, seed int64) (*Model, error) {
+	m := &Model{Arch: a, Input: in, Store: graph.NewStore(tensor.Float32, seed)}
+	if _, err := build(a, m.Store, graph.Inference, 1, in); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Run is the course's benchmark(): a fresh model from cfg.Seed, trained on
+// data.Train and evaluated on all of data.Test. progress may be nil.
+func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, progress func(Progress)) (*Result, *Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	m, err := New(a, InputOf(data.Train), cfg.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := m.Train(ctx, data.Train, cfg, progress)
+	if err != nil {
+		return nil, m, err
+	}
+	start := time.Now()
+	res.Correct, res.Total, err = m.Evaluate(ctx, data.Test, cfg.EvalBatchSize)
+	if err != nil {
+		return nil, m, err
+	}
+	res.EvalSeconds = time.Since(start).Seconds()
+	res.TestAccuracy = float64(res.Correct) / float64(res.Total)
+	return res, m, nil
+}
+
+// InputOf is the input a dataset calls for.
+func InputOf(d *loader.Dataset) Input {
+	return Input{Channels: d.Channels, Height: d.Height, Width: d.Width, Classes: d.Classes}
+}
+
+func (m *Model) checkData(d *loader.Dataset) error {
+	if got := InputOf(d); got != m.Input {
+		return errors.Errorf("%s was built for %d×%d×%d inputs in %d classes; %s has %d×%d×%d in %d",
+			m.Arch.Name, m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes,
+			d.Name, got.Channels, got.Height, got.Width, got.Classes)
+	}
+	return nil
+}
+
+// Train runs cfg.Epochs epochs of SGD over shuffled batches of train (a last
+// partial batch is dropped: the graph's batch size is fixed), with the
+// gradient from gorgonia.Grad. It fills every field of the result but those
+// of the evaluation.
+func (m *Model) Train(ctx context.Context, train *loader.Dataset, cfg Config, progress func(Progress)) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := m.checkData(train); err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize > train.N {
+		return nil, errors.Errorf("batch size %d is larger than the %d training samples", cfg.BatchSize, train.N)
+	}
+	net, err := build(m.Arch, m.Store, graph.Training, cfg.BatchSize, m.Input)
+	if err != nil {
+		return nil, err
+	}
+	batches, err := loader.NewBatcher(train, cfg.BatchSize)
+	if err != nil {
+		return nil, errors.Wrap(err, "training batches")
+	}
+	xs := make([]float32, cfg.BatchSize*train.SampleSize())
+	ys := make([]float32, cfg.BatchSize*train.Classes)
+	// The inputs are bound once to tensors over reused buffers; each step
+	// only rewrites the buffers.
+	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(xs))); err != nil {
+		return nil, errors.Wrap(err, "binding the input")
+	}
+	if err := G.Let(net.targets, tensor.New(tensor.WithShape(net.targets.Shape()...), tensor.WithBacking(ys))); err != nil {
+		return nil, errors.Wrap(err, "binding the targets")
+	}
+	learnables := net.b.Learnables()
+	vm := G.NewTapeMachine(net.b.Graph(), G.BindDualValues(learnables...))
+	defer vm.Close()
+	// The loss is a mean over the batch already: no WithBatchSize here.
+	solver := G.NewVanillaSolver(G.WithLearnRate(cfg.LR))
+	grads := G.NodesToValueGrads(learnables)
+
+	params := m.Store.Count()
+	res := &Result{Model: m.Arch.Name, Params: params}
+	steps := batches.Batches(true)
+	start := time.Now()
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		batches.Shuffle(cfg.Seed, epoch)
+		var sum float64
+		for step := 0; step < steps; step++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			batches.Fill(step, xs, ys, nil)
+			if err := vm.RunAll(); err != nil {
+				return nil, errors.Wrapf(err, "%s: epoch %d, step %d", m.Arch.Name, epoch, step+1)
+			}
+			loss, err := lossValue(net.loss)
+			if err != nil {
+				return nil, err
+			}
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return nil, &DivergedError{Model: m.Arch.Name, Epoch: epoch, Step: step + 1, Loss: loss}
+			}
+			sum += loss
+			if err := solver.Step(grads); err != nil {
+				return nil, errors.Wrapf(err, "%s: SGD step", m.Arch.Name)
+			}
+			vm.Reset()
+		}
+		res.EpochLoss = append(res.EpochLoss, sum/float64(steps))
+		if progress != nil {
+			progress(Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Loss: sum / float64(steps), Seconds: time.Since(start).Seconds()})
+		}
+	}
+	res.TrainSeconds = time.Since(start).Seconds()
+	res.SamplesPerSecond = float64(steps*cfg.BatchSize*cfg.Epochs) / res.TrainSeconds
+	return res, nil
+}
+
+func lossValue(n *G.Node) (float64, error) {
+	switch v := n.Value().(type) {
+	case *G.F32:
+		return float64(*v), nil
+	case *G.F64:
+		return float64(*v), nil
+	}
+	return 0, errors.Errorf("loss is %T, not a scalar", n.Value())
+}
+
+// Evaluate classifies every sample of test on an inference graph that shares
+// the model's weights (BatchNorm uses its running statistics) and counts the
+// samples whose largest logit is their label. batch 0 means 1000.
+func (m *Model) Evaluate(ctx context.Context, test *loader.Dataset, batch int) (correct, total int, err error) {
+	if err := m.checkData(test); err != nil {
+		return 0, 0, err
+	}
+	if batch <= 0 {
+		batch = 1000
+	}
+	batch = min(batch, test.N)
+	net, err := build(m.Arch, m.Store, graph.Inference, batch, m.Input)
+	if err != nil {
+		return 0, 0, err
+	}
+	batches, err := loader.NewBatcher(test, batch)
+	if err != nil {
+		return 0, 0, errors.Wrap(err, "test batches")
+	}
+	xs := make([]float32, batch*test.SampleSize())
+	labels := make([]int, batch)
+	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(xs))); err != nil {
+		return 0, 0, errors.Wrap(err, "binding the input")
+	}
+	vm := G.NewTapeMachine(net.b.Graph())
+	defer vm.Close()
+	batches.Sequential()
+	classes := m.Input.Classes
+	for i := 0; i < batches.Batches(false); i++ {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		n := batches.Fill(i, xs, nil, labels)
+		if err := vm.RunAll(); err != nil {
+			return 0, 0, errors.Wrapf(err, "evaluating %s", m.Arch.Name)
+		}
+		logits := net.logits.Value().Data().([]float32)
+		for s := 0; s < n; s++ {
+			if argmax(logits[s*classes:(s+1)*classes]) == labels[s] {
+				correct++
+			}
+		}
+		total += n
+		vm.Reset()
+	}
+	return correct, total, nil
+}
+
+// argmax is the first index of the largest value, as torch.max.
+func argmax(row []float32) int {
+	best := 0
+	for i, v := range row {
+		if v > row[best] {
+			best = i
+		}
+	}
+	return best
+}

@@ -1,0 +1,364 @@
+package zoo
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/internal/safetensors"
+	"github.com/gorgonia-zoo/zoo/loader"
+)
+
+// The course's classes as PyTorch reports them: parameter count and
+// state_dict keys in order.
+var courseModels = []struct {
+	name, class string
+	params      int
+	keys        []string
+}{
+	{"model1", "Model1", 79510, []string{"lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias"}},
+	{"model2", "Model2", 79510, []string{"lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias"}},
+	{"model3", "Model3", 79510, []string{"lin1.weight", "lin1.bias", "lin2.weight", "lin2.bias"}},
+	{"model4", "Model4", 84060, []string{"layer1.0.weight", "layer1.0.bias", "layer2.0.weight", "layer2.0.bias", "layer2.2.weight", "layer2.2.bias"}},
+	{"cnn1", "CNNModel1", 63562, []string{"cnn1.weight", "cnn1.bias", "fc1.weight", "fc1.bias"}},
+	{"cnn2", "CNNModel2", 28938, []string{"layer1.0.weight", "layer1.0.bias", "layer2.0.weight", "layer2.0.bias", "lin1.weight", "lin1.bias"}},
+	{"cnn3", "CNNModel3", 29034, []string{
+		"layer1.0.weight", "layer1.0.bias", "layer1.1.weight", "layer1.1.bias", "layer1.1.running_mean", "layer1.1.running_var", "layer1.1.num_batches_tracked",
+		"layer2.0.weight", "layer2.0.bias", "layer2.1.weight", "layer2.1.bias", "layer2.1.running_mean", "layer2.1.running_var", "layer2.1.num_batches_tracked",
+		"lin1.weight", "lin1.bias"}},
+}
+
+func TestCourseModelsMatchPyTorch(t *testing.T) {
+	if got := Names()[:7]; !reflect.DeepEqual(got, []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "cnn3"}) {
+		t.Fatalf("Names() starts %v", got)
+	}
+	for _, want := range courseModels {
+		t.Run(want.name, func(t *testing.T) {
+			a, err := Lookup(want.class) // the course's class name is an alias
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Name != want.name {
+				t.Fatalf("Lookup(%q) = %s", want.class, a.Name)
+			}
+			n, err := a.Params(MNISTInput)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != want.params {
+				t.Errorf("%d parameters, PyTorch has %d", n, want.params)
+			}
+			m, err := New(a, MNISTInput, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, p := range m.Store.Params() {
+				keys = append(keys, p.Name)
+			}
+			if !reflect.DeepEqual(keys, want.keys) {
+				t.Errorf("state_dict keys %v, want %v", keys, want.keys)
+			}
+			// Output shape for a batch of 3.
+			net, err := build(a, graph.NewStore(tensor.Float32, 0), graph.Inference, 3, MNISTInput)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := net.logits.Shape(); !s.Eq(tensor.Shape{3, 10}) {
+				t.Errorf("output shape %v, want (3, 10)", s)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	for _, name := range []string{"cnn2", "CNN2", "CNNModel2", "cnnmodel2", "cnn_model2", " cnn2 "} {
+		if a, err := Lookup(name); err != nil || a.Name != "cnn2" {
+			t.Errorf("Lookup(%q) = %v, %v", name, a.Name, err)
+		}
+	}
+	_, err := Lookup("modle1")
+	var unknown *UnknownModelError
+	if !errors.As(err, &unknown) || !reflect.DeepEqual(unknown.Similar, []string{"model1"}) {
+		t.Errorf("Lookup(modle1): %v", err)
+	}
+	if !strings.Contains(err.Error(), "did you mean model1") {
+		t.Errorf("message %q does not suggest model1", err)
+	}
+	if _, err := Lookup("resnet"); err == nil || !strings.Contains(err.Error(), "known: model1") {
+		t.Errorf("Lookup(resnet): %v", err)
+	}
+}
+
+var registerOnce sync.Once
+
+// tiny is a user's own architecture: one linear layer.
+func registerTiny(t *testing.T) Architecture {
+	registerOnce.Do(func() {
+		err := Register(Architecture{Name: "tiny-test", Class: "TinyTest", Description: "softmax regression",
+			Build: func(b *graph.Builder, x *G.Node, classes int) *G.Node {
+				return graph.Linear(b, "fc", graph.Flatten(b, x), classes)
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	a, err := Lookup("tinytest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestRegister(t *testing.T) {
+	a := registerTiny(t)
+	if n, _ := a.Params(MNISTInput); n != 7850 {
+		t.Errorf("tiny model has %d parameters, want 7850", n)
+	}
+	for _, bad := range []Architecture{
+		{Name: "model1", Build: buildModel1},                  // taken
+		{Name: "new", Class: "CNNModel1", Build: buildModel1}, // alias taken
+		{Name: "", Build: buildModel1},                        // no name
+		{Name: "nobuild"},                                     // no constructor
+		{Name: "a,b", Build: buildModel1},                     // breaks -model lists
+	} {
+		if err := Register(bad); err == nil {
+			t.Errorf("Register(%+v) accepted", bad.Name)
+		}
+	}
+}
+
+func TestBuildRejectsWrongOutputs(t *testing.T) {
+	a := Architecture{Name: "wrong", Build: func(b *graph.Builder, x *G.Node, classes int) *G.Node {
+		return graph.Linear(b, "fc", graph.Flatten(b, x), classes+1)
+	}}
+	if _, err := a.Params(MNISTInput); err == nil || !strings.Contains(err.Error(), "want (1, 10)") {
+		t.Errorf("a model with 11 outputs for 10 classes: %v", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, c := range []Config{
+		{Epochs: 0, LR: 0.1, BatchSize: 100},
+		{Epochs: 1, LR: 0, BatchSize: 100},
+		{Epochs: 1, LR: -1, BatchSize: 100},
+		{Epochs: 1, LR: math.NaN(), BatchSize: 100},
+		{Epochs: 1, LR: math.Inf(1), BatchSize: 100},
+		{Epochs: 1, LR: 0.1, BatchSize: 0},
+		{Epochs: 1, LR: 0.1, BatchSize: 10, EvalBatchSize: -1},
+	} {
+		if c.Validate() == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// mnist loads the real MNIST files (the module cache or ../../shared).
+func mnist(t testing.TB) *loader.Split {
+	t.Helper()
+	opts := loader.Options{NoDownload: true}
+	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
+		opts.Dir = "../../shared/data/mnist"
+	}
+	data, err := loader.Load(context.Background(), loader.MNIST, opts)
+	if err != nil {
+		t.Skip("MNIST not available:", err)
+	}
+	return data
+}
+
+// head is the first n samples of d.
+func head(d *loader.Dataset, n int) *loader.Dataset {
+	c := *d
+	c.N = n
+	c.Images = d.Images[:n*d.SampleSize()]
+	c.Labels = d.Labels[:n]
+	return &c
+}
+
+func TestModel1LearnsMNISTInOneEpoch(t *testing.T) {
+	data := mnist(t)
+	a, _ := Lookup("model1")
+	cfg := DefaultConfig()
+	cfg.Epochs = 1
+	var seen []Progress
+	res, _, err := Run(context.Background(), a, data, cfg, func(p Progress) { seen = append(seen, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("model1, 1 epoch: %.2f%% in %.1fs (%.0f samples/s)", 100*res.TestAccuracy, res.TrainSeconds, res.SamplesPerSecond)
+	if res.Total != 10000 || res.TestAccuracy < 0.90 {
+		t.Errorf("accuracy %.4f over %d test images, want at least 0.90 over 10000", res.TestAccuracy, res.Total)
+	}
+	if len(res.EpochLoss) != 1 || len(seen) != 1 || seen[0].Loss != res.EpochLoss[0] || !(res.EpochLoss[0] < 1) {
+		t.Errorf("epoch losses %v, progress %v", res.EpochLoss, seen)
+	}
+}
+
+// TestTrainingIsDeterministic trains twice from the same seed: the losses and
+// every weight must be bit-identical; another seed must differ.
+func TestTrainingIsDeterministic(t *testing.T) {
+	data := mnist(t)
+	small := &loader.Split{Train: head(data.Train, 600), Test: head(data.Test, 200)}
+	cfg := Config{Epochs: 2, LR: 0.05, BatchSize: 50, Seed: 3, EvalBatchSize: 100}
+	for _, name := range []string{"model3", "cnn3"} {
+		t.Run(name, func(t *testing.T) {
+			a, _ := Lookup(name)
+			train := func(seed int64) (*Result, *Model) {
+				c := cfg
+				c.Seed = seed
+				res, m, err := Run(context.Background(), a, small, c, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res, m
+			}
+			r1, m1 := train(3)
+			r2, m2 := train(3)
+			r3, _ := train(4)
+			if !reflect.DeepEqual(r1.EpochLoss, r2.EpochLoss) || r1.Correct != r2.Correct {
+				t.Errorf("same seed: losses %v vs %v, correct %d vs %d", r1.EpochLoss, r2.EpochLoss, r1.Correct, r2.Correct)
+			}
+			if reflect.DeepEqual(r1.EpochLoss, r3.EpochLoss) {
+				t.Errorf("seeds 3 and 4 gave the same losses %v", r1.EpochLoss)
+			}
+			for _, p := range m1.Store.Params() {
+				q, _ := m2.Store.Lookup(p.Name)
+				if !reflect.DeepEqual(p.Value.Data(), q.Value.Data()) {
+					t.Errorf("%s differs between two runs with the same seed", p.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestBatchNormKeepsRunningStatistics(t *testing.T) {
+	data := mnist(t)
+	small := &loader.Split{Train: head(data.Train, 200), Test: head(data.Test, 100)}
+	a, _ := Lookup("cnn3")
+	_, m, err := Run(context.Background(), a, small, Config{Epochs: 1, LR: 0.05, BatchSize: 50, EvalBatchSize: 100}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, _ := m.Store.Lookup("layer1.1.num_batches_tracked")
+	mean, _ := m.Store.Lookup("layer1.1.running_mean")
+	if c := count.Value.Data().([]int64)[0]; c != 4 {
+		t.Errorf("num_batches_tracked = %d after 4 steps", c)
+	}
+	if mean.Value.Float32s()[0] == 0 {
+		t.Error("running_mean still 0 after training")
+	}
+	// Evaluating twice changes nothing (inference mode).
+	before := append([]float32(nil), mean.Value.Float32s()...)
+	c1, _, _ := m.Evaluate(context.Background(), small.Test, 50)
+	c2, _, _ := m.Evaluate(context.Background(), small.Test, 100)
+	if c1 != c2 || !reflect.DeepEqual(before, mean.Value.Float32s()) {
+		t.Errorf("evaluation moved the running statistics or depends on its batch: %d vs %d correct", c1, c2)
+	}
+}
+
+func TestDivergenceIsReported(t *testing.T) {
+	data := mnist(t)
+	small := &loader.Split{Train: head(data.Train, 1000), Test: head(data.Test, 100)}
+	a, _ := Lookup("model1")
+	_, _, err := Run(context.Background(), a, small, Config{Epochs: 3, LR: 1e30, BatchSize: 100}, nil)
+	var diverged *DivergedError
+	if !errors.As(err, &diverged) || diverged.Model != "model1" || diverged.Step < 1 {
+		t.Fatalf("lr 1e30: %v", err)
+	}
+	t.Log(err)
+}
+
+func TestSaveAndLoad(t *testing.T) {
+	dir := t.TempDir()
+	for _, want := range courseModels {
+		t.Run(want.name, func(t *testing.T) {
+			a, _ := Lookup(want.name)
+			m, _ := New(a, MNISTInput, 1)
+			if p, ok := m.Store.Lookup("layer1.1.num_batches_tracked"); ok {
+				p.Value.Data().([]int64)[0] = 42
+			}
+			path := filepath.Join(dir, want.name+".safetensors")
+			if err := m.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			f, err := safetensors.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// PyTorch layout: Linear weights are out×in.
+			for _, p := range m.Store.Params() {
+				st, ok := f.Get(p.Name)
+				if !ok || !reflect.DeepEqual(st.Shape, p.TorchShape) {
+					t.Fatalf("%s: in file %v with shape %v, want %v", p.Name, ok, st.Shape, p.TorchShape)
+				}
+				if p.Transposed {
+					vals, _ := st.Float32s()
+					in, out := p.Value.Shape()[0], p.Value.Shape()[1]
+					if vals[1*in+2] != p.Value.Float32s()[2*out+1] {
+						t.Errorf("%s is not stored out×in", p.Name)
+					}
+				}
+			}
+			other, _ := New(a, MNISTInput, 2)
+			if err := other.Load(path); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range m.Store.Params() {
+				q, _ := other.Store.Lookup(p.Name)
+				if !reflect.DeepEqual(p.Value.Data(), q.Value.Data()) {
+					t.Errorf("%s changed in the round trip", p.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
+	dir := t.TempDir()
+	save := func(name string, seed int64) string {
+		a, _ := Lookup(name)
+		m, _ := New(a, MNISTInput, seed)
+		path := filepath.Join(dir, name+".safetensors")
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	model2, model4 := save("model2", 0), save("model4", 0)
+	renamed := filepath.Join(dir, "renamed.safetensors")
+	f, _ := safetensors.ReadFile(model4)
+	if err := safetensors.WriteFile(renamed, f.Tensors, nil); err != nil { // no metadata: judged by its tensors
+		t.Fatal(err)
+	}
+	a, _ := Lookup("model1")
+	cases := []struct{ path, want string }{
+		{model2, "holds a model2 model, not model1"},
+		{renamed, "missing lin1.weight"},
+		{filepath.Join(dir, "absent.safetensors"), "no such file"},
+	}
+	for _, c := range cases {
+		m, _ := New(a, MNISTInput, 0)
+		before := append([]float32(nil), m.Store.Params()[0].Value.Float32s()...)
+		err := m.Load(c.path)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Load(%s): %v, want %q", filepath.Base(c.path), err, c.want)
+		}
+		if !reflect.DeepEqual(before, m.Store.Params()[0].Value.Float32s()) {
+			t.Errorf("a failed Load changed the weights")
+		}
+	}
+}
