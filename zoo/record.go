@@ -41,6 +41,12 @@ func NewRecord(res *Result, cfg Config, dataset string, env Environment) Record 
 	}
 }
 
+// NewFailedRecord records a run that did not finish: status is "diverged"
+// or "failed", and err says why.
+func NewFailedRecord(model string, params int, status string, err error, cfg Config, dataset string, env Environment) Record {
+	return Record{Time: time.Now().UTC(), Model: model, Status: status, Error: err.Error(), Params: params, Config: cfg, Dataset: dataset, Env: env}
+}
+
 // Environment is what a result depends on besides the configuration.
 type Environment struct {
 	GoVersion       string `json:"go"`

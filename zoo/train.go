@@ -66,7 +66,13 @@ type Progress struct {
 	Seconds       float64 // training time so far
 }
 
-// DivergedError says training met a loss that is not a finite number.
+// MaxLoss is the largest training loss taken for learning: a classifier's
+// cross-entropy is ln(classes) at chance, and a loss above a million means the
+// weights have blown up even where float32 has not overflowed yet.
+const MaxLoss = 1e6
+
+// DivergedError says training met a loss that is not a finite number or is
+// above MaxLoss.
 type DivergedError struct {
 	Model       string
 	Epoch, Step int // counting from 1
@@ -191,7 +197,7 @@ func (m *Model) Train(ctx context.Context, train *loader.Dataset, cfg Config, pr
 			if err != nil {
 				return nil, err
 			}
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > MaxLoss {
 				return nil, &DivergedError{Model: m.Arch.Name, Epoch: epoch, Step: step + 1, Loss: loss}
 			}
 			sum += loss

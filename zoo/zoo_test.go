@@ -180,15 +180,6 @@ func mnist(t testing.TB) *loader.Split {
 	return data
 }
 
-// head is the first n samples of d.
-func head(d *loader.Dataset, n int) *loader.Dataset {
-	c := *d
-	c.N = n
-	c.Images = d.Images[:n*d.SampleSize()]
-	c.Labels = d.Labels[:n]
-	return &c
-}
-
 func TestModel1LearnsMNISTInOneEpoch(t *testing.T) {
 	data := mnist(t)
 	a, _ := Lookup("model1")
@@ -212,7 +203,7 @@ func TestModel1LearnsMNISTInOneEpoch(t *testing.T) {
 // every weight must be bit-identical; another seed must differ.
 func TestTrainingIsDeterministic(t *testing.T) {
 	data := mnist(t)
-	small := &loader.Split{Train: head(data.Train, 600), Test: head(data.Test, 200)}
+	small := data.Head(600, 200)
 	cfg := Config{Epochs: 2, LR: 0.05, BatchSize: 50, Seed: 3, EvalBatchSize: 100}
 	for _, name := range []string{"model3", "cnn3"} {
 		t.Run(name, func(t *testing.T) {
@@ -247,7 +238,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 
 func TestBatchNormKeepsRunningStatistics(t *testing.T) {
 	data := mnist(t)
-	small := &loader.Split{Train: head(data.Train, 200), Test: head(data.Test, 100)}
+	small := data.Head(200, 100)
 	a, _ := Lookup("cnn3")
 	_, m, err := Run(context.Background(), a, small, Config{Epochs: 1, LR: 0.05, BatchSize: 50, EvalBatchSize: 100}, nil)
 	if err != nil {
@@ -272,7 +263,7 @@ func TestBatchNormKeepsRunningStatistics(t *testing.T) {
 
 func TestDivergenceIsReported(t *testing.T) {
 	data := mnist(t)
-	small := &loader.Split{Train: head(data.Train, 1000), Test: head(data.Test, 100)}
+	small := data.Head(1000, 100)
 	a, _ := Lookup("model1")
 	_, _, err := Run(context.Background(), a, small, Config{Epochs: 3, LR: 1e30, BatchSize: 100}, nil)
 	var diverged *DivergedError

@@ -26,14 +26,16 @@ const (
 
 // options are the command's flags.
 type options struct {
-	models    string
-	cfg       zoo.Config
-	data      string
-	out       string
-	save      string
-	load      string
-	list      bool
-	evalBatch int
+	models  string
+	cfg     zoo.Config
+	data    string
+	out     string
+	save    string
+	load    string
+	list    bool
+	verbose bool
+	trainN  int
+	testN   int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -51,6 +53,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.save, "save", "", "folder to write each trained model to, as MODEL.safetensors")
 	fs.StringVar(&o.load, "load", "", "safetensors weights to evaluate instead of training (one model)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
+	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
+	fs.IntVar(&o.trainN, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
+	fs.IntVar(&o.testN, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: zoo [flags]\n\nTrains the course's reference models on MNIST and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
 		fs.PrintDefaults()
@@ -63,6 +68,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if o.trainN < 0 || o.testN < 0 {
+		return nil, fmt.Errorf("-train-samples and -test-samples must not be negative")
+	}
+	if o.trainN > 0 && o.trainN < o.cfg.BatchSize {
+		return nil, fmt.Errorf("-train-samples %d is smaller than one batch (-batch %d)", o.trainN, o.cfg.BatchSize)
 	}
 	return o, nil
 }
@@ -138,6 +149,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		fmt.Fprintln(stderr, "zoo:", err)
 		return exitFailed
 	}
+	data = data.Head(o.trainN, o.testN)
+	showProgress = showProgress || o.verbose
 
 	env := zoo.CurrentEnvironment()
 	var rows []row
@@ -153,8 +166,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		switch {
 		case errors.As(err, &diverged):
 			fmt.Fprintln(stderr, "zoo:", err)
-			rec := zoo.Record{Model: a.Name, Status: "diverged", Error: err.Error(), Config: o.cfg, Dataset: data.Train.Name, Env: env}
-			rec.Params, _ = a.Params(zoo.InputOf(data.Train))
+			params, _ := a.Params(zoo.InputOf(data.Train))
+			rec := zoo.NewFailedRecord(a.Name, params, "diverged", err, o.cfg, data.Train.Name, env)
 			if err := results.Append(rec); err != nil {
 				fmt.Fprintln(stderr, "zoo:", err)
 				return exitFailed

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mnistDir is the shared copy of MNIST beside the repository; tests that
+// need it fall back to the module cache when it is absent.
+func mnistArgs() []string {
+	if _, err := os.Stat("../../../shared/data/mnist"); err == nil {
+		return []string{"-data", "../../../shared/data/mnist"}
+	}
+	return nil
+}
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut, false)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-model", "modle1"}, `unknown model "modle1" (did you mean model1?)`},
+		{[]string{"-model", "model1,resnet"}, `unknown model "resnet"`},
+		{[]string{"-model", ""}, "no model given"},
+		{[]string{"-epochs", "0"}, "epochs must be at least 1"},
+		{[]string{"-lr", "0"}, "learning rate must be a positive number"},
+		{[]string{"-lr", "-0.1"}, "learning rate must be a positive number"},
+		{[]string{"-batch", "0"}, "batch size must be at least 1"},
+		{[]string{"-epochs", "x"}, "invalid value"},
+		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-train-samples", "-1"}, "must not be negative"},
+		{[]string{"-train-samples", "50"}, "smaller than one batch"},
+		{[]string{"-model", "model1,model2", "-load", "w.safetensors"}, "-load evaluates one model"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, append(c.args, "-out", filepath.Join(t.TempDir(), "r.jsonl"))...)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q does not say %q", stderr, c.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+func TestFailedRuns(t *testing.T) {
+	empty := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unwritable results", []string{"-out", filepath.Join(empty, "missing", "r.jsonl")}, "results file"},
+		{"data missing", []string{"-data", empty, "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "train-images-idx3-ubyte.gz"},
+		{"weights missing", []string{"-model", "model1", "-load", filepath.Join(empty, "none.safetensors"), "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "none.safetensors"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(mnistArgs(), c.args...) // later -data wins
+			code, _, stderr := runCmd(t, args...)
+			if code != exitFailed {
+				t.Errorf("exit code %d, want %d", code, exitFailed)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q does not name %q", stderr, c.want)
+			}
+			// One clear line: the last line is the error, no stack trace.
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if last := lines[len(lines)-1]; !strings.HasPrefix(last, "zoo: ") || strings.Contains(stderr, "goroutine ") {
+				t.Errorf("stderr is not one clear line: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestList(t *testing.T) {
+	code, stdout, _ := runCmd(t, "-list")
+	if code != exitOK {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, want := range []string{"model1  Model1", "79510", "84060", "63562", "28938", "29034", "cnn3    CNNModel3"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("-list does not show %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// TestTrainSaveLoad trains model1 for one epoch on MNIST, checks the table
+// and the record, then evaluates the saved weights with -load: the accuracy
+// must be the same.
+func TestTrainSaveLoad(t *testing.T) {
+	dir := t.TempDir()
+	out, weights := filepath.Join(dir, "r.jsonl"), filepath.Join(dir, "w")
+	code, stdout, stderr := runCmd(t, append(mnistArgs(), "-model", "Model1", "-epochs", "1", "-out", out, "-save", weights)...)
+	if code != exitOK {
+		t.Fatalf("exit code %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "test accuracy") || !strings.Contains(stdout, "model1") {
+		t.Errorf("no table on stdout:\n%s", stdout)
+	}
+	var rec struct {
+		Model        string    `json:"model"`
+		Status       string    `json:"status"`
+		Params       int       `json:"params"`
+		TestAccuracy float64   `json:"test_accuracy"`
+		EpochLoss    []float64 `json:"epoch_loss"`
+		Config       struct {
+			Epochs int     `json:"epochs"`
+			LR     float64 `json:"lr"`
+		} `json:"config"`
+		Env struct {
+			GOMAXPROCS int    `json:"gomaxprocs"`
+			Gorgonia   string `json:"gorgonia"`
+		} `json:"env"`
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatalf("record %q: %v", data, err)
+	}
+	if rec.Model != "model1" || rec.Status != "ok" || rec.Params != 79510 || rec.TestAccuracy < 0.9 ||
+		len(rec.EpochLoss) != 1 || rec.Config.Epochs != 1 || rec.Config.LR != 0.1 || rec.Env.GOMAXPROCS < 1 {
+		t.Errorf("record %+v", rec)
+	}
+	accuracy := func(table string) string {
+		for _, line := range strings.Split(table, "\n") {
+			if f := strings.Fields(line); len(f) > 2 && f[0] == "model1" {
+				return f[2]
+			}
+		}
+		return ""
+	}
+	code, stdout2, stderr := runCmd(t, append(mnistArgs(), "-model", "model1", "-load", filepath.Join(weights, "model1.safetensors"), "-out", out)...)
+	if code != exitOK {
+		t.Fatalf("-load: exit code %d: %s", code, stderr)
+	}
+	if a, b := accuracy(stdout), accuracy(stdout2); a == "" || a != b {
+		t.Errorf("trained %q, loaded %q", a, b)
+	}
+	if !strings.Contains(stdout2, "(loaded)") {
+		t.Errorf("-load table does not say the weights were loaded:\n%s", stdout2)
+	}
+}
+
+func TestDivergedRunIsRecordedAndOthersGoOn(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.jsonl")
+	code, stdout, stderr := runCmd(t, append(mnistArgs(), "-model", "model1,model2", "-lr", "1e30", "-epochs", "1", "-train-samples", "1000", "-out", out)...)
+	if code != exitFailed {
+		t.Errorf("exit code %d, want %d", code, exitFailed)
+	}
+	if strings.Count(stdout, "diverged (epoch 1, step") != 2 || strings.Count(stderr, "diverged: loss") != 2 {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	if n := strings.Count(string(data), `"status":"diverged"`); n != 2 {
+		t.Errorf("%d diverged records:\n%s", n, data)
+	}
+}
+
+// TestInterrupt runs the command as a subprocess, interrupts it during the
+// third model and checks that the first two records are intact and the third
+// is absent, with exit code 130 (143 for SIGTERM).
+func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three models")
+	}
+	bin := filepath.Join(t.TempDir(), "zoo")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []struct {
+		signal syscall.Signal
+		code   int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(sig.signal.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r.jsonl")
+			cmd := exec.Command(bin, append(mnistArgs(), "-model", "model1,model2,model3,model4", "-epochs", "3", "-train-samples", "6000", "-v", "-out", out)...)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stderr)
+			var seen []string
+			for sc.Scan() {
+				seen = append(seen, sc.Text())
+				if strings.HasPrefix(sc.Text(), "model3   epoch 1/3") {
+					cmd.Process.Signal(sig.signal)
+					break
+				}
+			}
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Minute):
+				cmd.Process.Kill()
+				t.Fatalf("no exit after the signal; stderr so far: %q", seen)
+			}
+			if got := cmd.ProcessState.ExitCode(); got != sig.code {
+				t.Errorf("exit code %d, want %d; stderr: %q", got, sig.code, seen)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("%d records, want model1 and model2:\n%s", len(lines), data)
+			}
+			for i, want := range []string{"model1", "model2"} {
+				var rec struct{ Model, Status string }
+				if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil || rec.Model != want || rec.Status != "ok" {
+					t.Errorf("record %d: %+v, %v", i, rec, err)
+				}
+			}
+		})
+	}
+}

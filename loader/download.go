@@ -1,0 +1,173 @@
+package loader
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+)
+
+// downloadError is Download's failure on every mirror; Load turns its
+// attempts into those of a NotFoundError.
+type downloadError struct {
+	file     string
+	attempts []Attempt
+}
+
+func (e *downloadError) Error() string {
+	if len(e.attempts) == 0 {
+		return "download " + e.file + ": no mirrors"
+	}
+	parts := make([]string, len(e.attempts))
+	for i, a := range e.attempts {
+		parts[i] = a.Source + ": " + a.Detail
+	}
+	return fmt.Sprintf("download %s: every mirror failed: %s", e.file, strings.Join(parts, "; "))
+}
+
+// Download fetches f from the first mirror (a base URL) that serves it with
+// the right size and MD5, and atomically puts it at dir/f.Name. Each try
+// writes to a temporary file in dir that is removed on failure, so an
+// interrupted transfer never leaves a file at the final path. timeout bounds
+// each try (0: none). A nil client means http.DefaultClient. If every mirror
+// fails, the error names each mirror's failure on one line.
+func Download(ctx context.Context, client *http.Client, mirrors []string, dir string, f File, timeout time.Duration) error {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrap(err, "create download dir")
+	}
+	failed := &downloadError{file: f.Name}
+	for _, m := range mirrors {
+		detail, err := fetch(ctx, client, withSlash(m)+f.Name, dir, f, timeout)
+		if err != nil {
+			// Not a mirror's fault (cancelled, disk full): stop here.
+			return err
+		}
+		if detail == "" {
+			return nil
+		}
+		failed.attempts = append(failed.attempts, Attempt{Source: m, Detail: detail})
+	}
+	return failed
+}
+
+// fetch makes one try. It returns a non-empty detail when the mirror failed
+// and the next should be tried, or an error when trying more is pointless.
+func fetch(ctx context.Context, client *http.Client, url, dir string, f File, timeout time.Duration) (detail string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", errors.Wrapf(err, "download %s", f.Name)
+	}
+	tctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		tctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	// why describes a transport failure, telling our timeout from the
+	// caller's cancellation.
+	why := func(err error) (string, error) {
+		if ctx.Err() != nil {
+			return "", errors.Wrapf(ctx.Err(), "download %s", f.Name)
+		}
+		if tctx.Err() != nil {
+			return "timeout after " + timeout.String(), nil
+		}
+		return oneLine(err.Error()), nil
+	}
+
+	req, err := http.NewRequestWithContext(tctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "bad URL: " + oneLine(err.Error()), nil
+	}
+	// Asking for identity stops the transport from transparently gunzipping
+	// a .gz served with Content-Encoding: gzip, which would spoil the md5.
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := client.Do(req)
+	if err != nil {
+		return why(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Sprintf("HTTP %d", resp.StatusCode), nil
+	}
+	if resp.ContentLength >= 0 && resp.ContentLength != f.Size {
+		return fmt.Sprintf("size %d, want %d (an error page?)", resp.ContentLength, f.Size), nil
+	}
+
+	tmp, err := os.CreateTemp(dir, "."+f.Name+".part-*")
+	if err != nil {
+		return "", errors.Wrap(err, "create temporary download file")
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := md5.New()
+	w := &writeRecorder{w: tmp}
+	// One byte past the size is enough to tell an over-long body.
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, f.Size+1))
+	if err != nil {
+		if w.err != nil {
+			return "", errors.Wrap(w.err, "write downloaded file")
+		}
+		d, err := why(err)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("cut off after %d bytes: %s", n, d), nil
+	}
+	if n != f.Size {
+		return fmt.Sprintf("size %d, want %d", n, f.Size), nil
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != f.MD5 {
+		return fmt.Sprintf("md5 %s, want %s (an error page?)", got, f.MD5), nil
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return "", errors.Wrap(err, "chmod downloaded file")
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", errors.Wrap(err, "sync downloaded file")
+	}
+	if err := tmp.Close(); err != nil {
+		return "", errors.Wrap(err, "close downloaded file")
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, f.Name)); err != nil {
+		os.Remove(tmp.Name())
+		return "", errors.Wrap(err, "move downloaded file into place")
+	}
+	done = true
+	return "", nil
+}
+
+// oneLine keeps multi-line transport errors from breaking one-line reports.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// writeRecorder tells a local write failure (disk full) from a network one,
+// since only the latter is a reason to try the next mirror.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (r *writeRecorder) Write(p []byte) (int, error) {
+	n, err := r.w.Write(p)
+	if err != nil {
+		r.err = err
+	}
+	return n, err
+}
