@@ -23,6 +23,13 @@ type Config struct {
 	// EvalBatchSize is the batch of the inference graph; large batches make
 	// evaluation faster and do not change its result. 0 means 1000.
 	EvalBatchSize int `json:"eval_batch_size"`
+	// TrainSamples and TestSamples, when positive, keep only the first so many
+	// samples of each part: quick runs, tests, notebooks in CI.
+	TrainSamples int `json:"train_samples,omitempty"`
+	TestSamples  int `json:"test_samples,omitempty"`
+	// EvalEveryEpoch evaluates the test set after each epoch (learning curves);
+	// it costs one evaluation per epoch, outside the training time.
+	EvalEveryEpoch bool `json:"eval_every_epoch,omitempty"`
 }
 
 // DefaultConfig is the course's protocol: benchmark(model, epochs=5, lr=0.1)
@@ -42,6 +49,10 @@ func (c Config) Validate() error {
 		return errors.Errorf("batch size must be at least 1, got %d", c.BatchSize)
 	case c.EvalBatchSize < 0:
 		return errors.Errorf("evaluation batch size must not be negative, got %d", c.EvalBatchSize)
+	case c.TrainSamples < 0 || c.TestSamples < 0:
+		return errors.Errorf("sample limits must not be negative, got %d and %d", c.TrainSamples, c.TestSamples)
+	case c.TrainSamples > 0 && c.TrainSamples < c.BatchSize:
+		return errors.Errorf("%d training samples are fewer than one batch of %d", c.TrainSamples, c.BatchSize)
 	}
 	return nil
 }
@@ -56,6 +67,9 @@ type Result struct {
 	EvalSeconds      float64   // the evaluation of the test set
 	SamplesPerSecond float64   // training samples per second of TrainSeconds
 	EpochLoss        []float64 // mean training loss of each epoch
+	// EpochTestAccuracy is the test accuracy after each epoch, with
+	// Config.EvalEveryEpoch.
+	EpochTestAccuracy []float64
 }
 
 // Progress is reported after each epoch.
@@ -64,6 +78,7 @@ type Progress struct {
 	Epoch, Epochs int // Epoch counts from 1
 	Loss          float64
 	Seconds       float64 // training time so far
+	TestAccuracy  float64 // with Config.EvalEveryEpoch, else 0
 }
 
 // MaxLoss is the largest training loss taken for learning: a classifier's
@@ -107,11 +122,16 @@ func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, pr
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
+	data = data.Head(cfg.TrainSamples, cfg.TestSamples)
 	m, err := New(a, InputOf(data.Train), cfg.Seed)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := m.Train(ctx, data.Train, cfg, progress)
+	var test *loader.Dataset
+	if cfg.EvalEveryEpoch {
+		test = data.Test
+	}
+	res, err := m.train(ctx, data.Train, test, cfg, progress)
 	if err != nil {
 		return nil, m, err
 	}
@@ -144,6 +164,11 @@ func (m *Model) checkData(d *loader.Dataset) error {
 // gradient from gorgonia.Grad. It fills every field of the result but those
 // of the evaluation.
 func (m *Model) Train(ctx context.Context, train *loader.Dataset, cfg Config, progress func(Progress)) (*Result, error) {
+	return m.train(ctx, train, nil, cfg, progress)
+}
+
+// train is Train, evaluating on test after each epoch when test is not nil.
+func (m *Model) train(ctx context.Context, train, test *loader.Dataset, cfg Config, progress func(Progress)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -182,6 +207,7 @@ func (m *Model) Train(ctx context.Context, train *loader.Dataset, cfg Config, pr
 	res := &Result{Model: m.Arch.Name, Params: params}
 	steps := batches.Batches(true)
 	start := time.Now()
+	var evalTime time.Duration // kept out of the training time
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		batches.Shuffle(cfg.Seed, epoch)
 		var sum float64
@@ -206,12 +232,24 @@ func (m *Model) Train(ctx context.Context, train *loader.Dataset, cfg Config, pr
 			}
 			vm.Reset()
 		}
-		res.EpochLoss = append(res.EpochLoss, sum/float64(steps))
+		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Loss: sum / float64(steps)}
+		res.EpochLoss = append(res.EpochLoss, p.Loss)
+		if test != nil {
+			evalStart := time.Now()
+			correct, total, err := m.Evaluate(ctx, test, cfg.EvalBatchSize)
+			if err != nil {
+				return nil, err
+			}
+			p.TestAccuracy = float64(correct) / float64(total)
+			res.EpochTestAccuracy = append(res.EpochTestAccuracy, p.TestAccuracy)
+			evalTime += time.Since(evalStart)
+		}
+		p.Seconds = (time.Since(start) - evalTime).Seconds()
 		if progress != nil {
-			progress(Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Loss: sum / float64(steps), Seconds: time.Since(start).Seconds()})
+			progress(p)
 		}
 	}
-	res.TrainSeconds = time.Since(start).Seconds()
+	res.TrainSeconds = (time.Since(start) - evalTime).Seconds()
 	res.SamplesPerSecond = float64(steps*cfg.BatchSize*cfg.Epochs) / res.TrainSeconds
 	return res, nil
 }

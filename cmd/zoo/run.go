@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -28,14 +28,40 @@ const (
 type options struct {
 	models  string
 	cfg     zoo.Config
+	seeds   []int64
 	data    string
 	out     string
 	save    string
 	load    string
 	list    bool
+	resume  bool
 	verbose bool
-	trainN  int
-	testN   int
+}
+
+// seedList is the -seeds flag: comma-separated integers.
+type seedList struct{ seeds *[]int64 }
+
+func (s seedList) String() string {
+	if s.seeds == nil {
+		return ""
+	}
+	var parts []string
+	for _, v := range *s.seeds {
+		parts = append(parts, strconv.FormatInt(v, 10))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s seedList) Set(v string) error {
+	*s.seeds = nil
+	for _, part := range strings.Split(v, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer seed", part)
+		}
+		*s.seeds = append(*s.seeds, n)
+	}
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -46,16 +72,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training epochs")
 	fs.Float64Var(&o.cfg.LR, "lr", o.cfg.LR, "SGD learning rate")
 	fs.IntVar(&o.cfg.BatchSize, "batch", o.cfg.BatchSize, "training batch size")
-	fs.Int64Var(&o.cfg.Seed, "seed", o.cfg.Seed, "seed of initialisation and shuffling")
-	fs.IntVar(&o.cfg.EvalBatchSize, "eval-batch", o.cfg.EvalBatchSize, "evaluation batch size")
+	seed := fs.Int64("seed", 0, "seed of initialisation and shuffling")
+	fs.Var(seedList{&o.seeds}, "seeds", "comma-separated seeds: one run per model and seed (e.g. 0,1,2)")
+	repeats := fs.Int("repeats", 0, "runs per model, with seeds -seed, -seed+1, ...")
+	fs.IntVar(&o.cfg.EvalBatchSize, "eval-batch", o.cfg.EvalBatchSize, "evaluation batch size (does not change results)")
+	fs.BoolVar(&o.cfg.EvalEveryEpoch, "eval-every-epoch", false, "evaluate the test set after every epoch (learning curves)")
+	fs.IntVar(&o.cfg.TrainSamples, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
+	fs.IntVar(&o.cfg.TestSamples, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
 	fs.StringVar(&o.data, "data", "", "folder holding the four MNIST files (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
 	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines file each run is appended to")
+	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
 	fs.StringVar(&o.save, "save", "", "folder to write each trained model to, as MODEL.safetensors")
 	fs.StringVar(&o.load, "load", "", "safetensors weights to evaluate instead of training (one model)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
 	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
-	fs.IntVar(&o.trainN, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
-	fs.IntVar(&o.testN, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: zoo [flags]\n\nTrains the course's reference models on MNIST and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
 		fs.PrintDefaults()
@@ -66,14 +96,28 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["seeds"] && (set["repeats"] || set["seed"]):
+		return nil, errors.New("-seeds cannot be combined with -seed or -repeats")
+	case set["repeats"] && *repeats < 1:
+		return nil, fmt.Errorf("-repeats must be at least 1, got %d", *repeats)
+	case set["repeats"]:
+		for i := 0; i < *repeats; i++ {
+			o.seeds = append(o.seeds, *seed+int64(i))
+		}
+	case !set["seeds"]:
+		o.seeds = []int64{*seed}
+	}
+	if len(o.seeds) == 0 {
+		return nil, errors.New("-seeds is empty")
+	}
+	if o.load != "" && (set["resume"] || set["save"] || len(o.seeds) > 1 || set["eval-every-epoch"]) {
+		return nil, errors.New("-load evaluates given weights: it takes no -resume, -save, -seeds, -repeats or -eval-every-epoch")
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if o.trainN < 0 || o.testN < 0 {
-		return nil, fmt.Errorf("-train-samples and -test-samples must not be negative")
-	}
-	if o.trainN > 0 && o.trainN < o.cfg.BatchSize {
-		return nil, fmt.Errorf("-train-samples %d is smaller than one batch (-batch %d)", o.trainN, o.cfg.BatchSize)
 	}
 	return o, nil
 }
@@ -130,162 +174,146 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		fmt.Fprintln(stderr, "zoo: -load evaluates one model: give it with -model")
 		return exitUsage
 	}
+	showProgress = showProgress || o.verbose
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "zoo:", err)
+		return exitFailed
+	}
+	data, err := loader.Load(ctx, loader.MNIST, loader.Options{Dir: o.data, Logf: func(format string, args ...any) {
+		if showProgress {
+			fmt.Fprintf(stderr, "zoo: "+format+"\n", args...)
+		}
+	}})
+	if err != nil {
+		return fail(err)
+	}
+	if o.load != "" {
+		return evaluateLoaded(ctx, archs[0], data, o, stdout, stderr)
+	}
 	// Everything that can fail before training fails now, not after an hour.
 	results, err := zoo.OpenResults(o.out)
 	if err != nil {
-		fmt.Fprintln(stderr, "zoo:", err)
-		return exitFailed
+		return fail(err)
+	}
+	done := map[zoo.Key]zoo.Record{}
+	if o.resume {
+		recs, warnings, err := zoo.ReadRecordsFile(o.out)
+		if err != nil {
+			return fail(err)
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "zoo: warning:", w)
+		}
+		for _, r := range recs {
+			if r.Status == zoo.StatusOK || r.Status == zoo.StatusDiverged {
+				done[r.Key()] = r
+			}
+		}
 	}
 	if o.save != "" {
 		if err := os.MkdirAll(o.save, 0o755); err != nil {
-			fmt.Fprintln(stderr, "zoo: -save:", err)
-			return exitFailed
+			return fail(fmt.Errorf("-save: %w", err))
 		}
 	}
-	data, err := loader.Load(ctx, loader.MNIST, loader.Options{Dir: o.data, Logf: func(format string, args ...any) {
-		fmt.Fprintf(stderr, "zoo: "+format+"\n", args...)
-	}})
-	if err != nil {
-		fmt.Fprintln(stderr, "zoo:", err)
-		return exitFailed
-	}
-	data = data.Head(o.trainN, o.testN)
-	showProgress = showProgress || o.verbose
 
 	env := zoo.CurrentEnvironment()
-	var rows []row
+	dataset := loader.MNIST.Name
+	var table resultsTable
 	code := exitOK
 	for _, a := range archs {
-		r, err := runOne(ctx, a, data, o, showProgress, stderr)
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "zoo: interrupted during %s; %d finished runs are in %s\n", a.Name, len(rows), results.Path())
-			printTable(stdout, rows)
-			return exitInterrupted
-		}
-		var diverged *zoo.DivergedError
-		switch {
-		case errors.As(err, &diverged):
-			fmt.Fprintln(stderr, "zoo:", err)
-			params, _ := a.Params(zoo.InputOf(data.Train))
-			rec := zoo.NewFailedRecord(a.Name, params, "diverged", err, o.cfg, data.Train.Name, env)
-			if err := results.Append(rec); err != nil {
-				fmt.Fprintln(stderr, "zoo:", err)
-				return exitFailed
+		for _, seed := range o.seeds {
+			cfg := o.cfg
+			cfg.Seed = seed
+			if rec, ok := done[zoo.RunKey(a.Name, dataset, cfg)]; ok {
+				if showProgress {
+					fmt.Fprintf(stderr, "%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
+				}
+				table.add(rec)
+				continue
 			}
-			rows = append(rows, row{name: a.Name, params: rec.Params, status: fmt.Sprintf("diverged (epoch %d, step %d)", diverged.Epoch, diverged.Step)})
-			code = exitFailed
-			continue
-		case err != nil:
-			fmt.Fprintln(stderr, "zoo:", err)
-			printTable(stdout, rows)
-			return exitFailed
+			rec, err := trainOne(ctx, a, data, dataset, cfg, env, o, showProgress, stderr)
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), results.Path())
+				table.print(stdout)
+				return exitInterrupted
+			}
+			if err != nil && rec.Status == "" {
+				table.print(stdout)
+				return fail(err)
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "zoo:", err)
+				code = exitFailed
+			}
+			if err := results.Append(rec); err != nil {
+				table.print(stdout)
+				return fail(err)
+			}
+			table.add(rec)
 		}
-		if err := results.Append(zoo.NewRecord(r, o.cfg, data.Train.Name, env)); err != nil {
-			fmt.Fprintln(stderr, "zoo:", err)
-			return exitFailed
-		}
-		rows = append(rows, row{name: a.Name, params: r.Params, result: r, loaded: o.load != ""})
 	}
-	printTable(stdout, rows)
+	table.print(stdout)
 	return code
 }
 
-// runOne trains (or, with -load, loads) and evaluates one model, saving it
-// with -save.
-func runOne(ctx context.Context, a zoo.Architecture, data *loader.Split, o *options, showProgress bool, stderr io.Writer) (*zoo.Result, error) {
+// trainOne trains and evaluates one model with one seed and returns its
+// record. A diverged run returns its record and the error; other errors
+// return no record.
+func trainOne(ctx context.Context, a zoo.Architecture, data *loader.Split, dataset string, cfg zoo.Config, env zoo.Environment, o *options, showProgress bool, stderr io.Writer) (zoo.Record, error) {
 	progress := func(p zoo.Progress) {
-		if showProgress {
-			fmt.Fprintf(stderr, "%-8s epoch %d/%d  loss %.4f  %.1fs\n", p.Model, p.Epoch, p.Epochs, p.Loss, p.Seconds)
+		if !showProgress {
+			return
 		}
+		line := fmt.Sprintf("%-8s seed %d  epoch %d/%d  loss %.4f  %.1fs", p.Model, cfg.Seed, p.Epoch, p.Epochs, p.Loss, p.Seconds)
+		if cfg.EvalEveryEpoch {
+			line += fmt.Sprintf("  test accuracy %.2f%%", 100*p.TestAccuracy)
+		}
+		fmt.Fprintln(stderr, line)
 	}
-	var res *zoo.Result
-	var model *zoo.Model
-	var err error
-	if o.load != "" {
-		res, model, err = evaluateLoaded(ctx, a, data, o)
-	} else {
-		res, model, err = zoo.Run(ctx, a, data, o.cfg, progress)
+	res, model, err := zoo.Run(ctx, a, data, cfg, progress)
+	var diverged *zoo.DivergedError
+	if errors.As(err, &diverged) {
+		params, _ := a.Params(zoo.InputOf(data.Train))
+		return zoo.NewFailedRecord(a.Name, params, err, cfg, dataset, env), err
 	}
 	if err != nil {
-		return nil, err
+		return zoo.Record{}, err
 	}
 	if o.save != "" {
-		path := filepath.Join(o.save, a.Name+".safetensors")
+		name := a.Name
+		if len(o.seeds) > 1 {
+			name = fmt.Sprintf("%s-seed%d", a.Name, cfg.Seed)
+		}
+		path := filepath.Join(o.save, name+".safetensors")
 		if err := model.Save(path); err != nil {
-			return nil, err
+			return zoo.Record{}, err
 		}
 		if showProgress {
 			fmt.Fprintf(stderr, "%-8s saved to %s\n", a.Name, path)
 		}
 	}
-	return res, nil
+	return zoo.NewRecord(res, cfg, dataset, env), nil
 }
 
-func evaluateLoaded(ctx context.Context, a zoo.Architecture, data *loader.Split, o *options) (*zoo.Result, *zoo.Model, error) {
-	m, err := zoo.New(a, zoo.InputOf(data.Test), o.cfg.Seed)
+// evaluateLoaded evaluates weights from -load on the test set; nothing is
+// trained, so nothing is recorded.
+func evaluateLoaded(ctx context.Context, a zoo.Architecture, data *loader.Split, o *options, stdout, stderr io.Writer) int {
+	test := data.Test.Head(o.cfg.TestSamples)
+	m, err := zoo.New(a, zoo.InputOf(test), 0)
+	if err == nil {
+		err = m.Load(o.load)
+	}
+	var correct, total int
+	if err == nil {
+		correct, total, err = m.Evaluate(ctx, test, o.cfg.EvalBatchSize)
+	}
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
 	if err != nil {
-		return nil, nil, err
+		fmt.Fprintln(stderr, "zoo:", err)
+		return exitFailed
 	}
-	if err := m.Load(o.load); err != nil {
-		return nil, nil, err
-	}
-	res := &zoo.Result{Model: a.Name, Params: m.Store.Count()}
-	res.Correct, res.Total, err = m.Evaluate(ctx, data.Test, o.cfg.EvalBatchSize)
-	if err != nil {
-		return nil, nil, err
-	}
-	res.TestAccuracy = float64(res.Correct) / float64(res.Total)
-	return res, m, nil
-}
-
-// row is one line of the results table.
-type row struct {
-	name   string
-	params int
-	result *zoo.Result
-	loaded bool
-	status string
-}
-
-func printTable(w io.Writer, rows []row) {
-	if len(rows) == 0 {
-		return
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tparameters\ttest accuracy\ttrain s\tsamples/s\t")
-	for _, r := range rows {
-		switch {
-		case r.result == nil:
-			fmt.Fprintf(tw, "%s\t%d\t%s\t\t\t\n", r.name, r.params, r.status)
-		case r.loaded:
-			fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t(loaded)\t\t\n", r.name, r.params, 100*r.result.TestAccuracy)
-		default:
-			fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%.1f\t%.0f\t\n", r.name, r.params, 100*r.result.TestAccuracy, r.result.TrainSeconds, r.result.SamplesPerSecond)
-		}
-	}
-	tw.Flush()
-}
-
-func listModels(stdout, stderr io.Writer) int {
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tcourse class\taliases\tparameters\tdescription")
-	for _, name := range zoo.Names() {
-		a, err := zoo.Lookup(name)
-		if err != nil {
-			fmt.Fprintln(stderr, "zoo:", err)
-			return exitFailed
-		}
-		n, err := a.Params(zoo.MNISTInput)
-		if err != nil {
-			fmt.Fprintln(stderr, "zoo:", err)
-			return exitFailed
-		}
-		aliases := strings.Join(a.Aliases, ", ")
-		if aliases == "" {
-			aliases = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", a.Name, a.Class, aliases, n, a.Description)
-	}
-	tw.Flush()
+	fmt.Fprintf(stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", a.Name, m.Store.Count(), o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
 }

@@ -46,8 +46,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-train-samples", "-1"}, "must not be negative"},
-		{[]string{"-train-samples", "50"}, "smaller than one batch"},
+		{[]string{"-train-samples", "50"}, "fewer than one batch of 100"},
 		{[]string{"-model", "model1,model2", "-load", "w.safetensors"}, "-load evaluates one model"},
+		{[]string{"-model", "model1", "-load", "w.safetensors", "-seeds", "1,2"}, "-load evaluates given weights"},
+		{[]string{"-seeds", "0,1", "-repeats", "3"}, "-seeds cannot be combined"},
+		{[]string{"-seeds", "0,x"}, `"x" is not an integer seed`},
+		{[]string{"-repeats", "0"}, "-repeats must be at least 1"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -117,10 +121,12 @@ func TestTrainSaveLoad(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit code %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "test accuracy") || !strings.Contains(stdout, "model1") {
+	if !strings.Contains(stdout, "test accuracy") || !strings.Contains(stdout, "model1") || strings.Count(stdout, "\n") != 2 {
 		t.Errorf("no table on stdout:\n%s", stdout)
 	}
 	var rec struct {
+		Schema       int       `json:"schema"`
+		ConfigHash   string    `json:"config_hash"`
 		Model        string    `json:"model"`
 		Status       string    `json:"status"`
 		Params       int       `json:"params"`
@@ -142,27 +148,25 @@ func TestTrainSaveLoad(t *testing.T) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		t.Fatalf("record %q: %v", data, err)
 	}
-	if rec.Model != "model1" || rec.Status != "ok" || rec.Params != 79510 || rec.TestAccuracy < 0.9 ||
+	if rec.Schema != 1 || len(rec.ConfigHash) != 12 || rec.Model != "model1" || rec.Status != "ok" || rec.Params != 79510 || rec.TestAccuracy < 0.9 ||
 		len(rec.EpochLoss) != 1 || rec.Config.Epochs != 1 || rec.Config.LR != 0.1 || rec.Env.GOMAXPROCS < 1 {
 		t.Errorf("record %+v", rec)
 	}
-	accuracy := func(table string) string {
-		for _, line := range strings.Split(table, "\n") {
-			if f := strings.Fields(line); len(f) > 2 && f[0] == "model1" {
-				return f[2]
-			}
+	var trained string
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "model1" {
+			trained = f[2]
 		}
-		return ""
 	}
 	code, stdout2, stderr := runCmd(t, append(mnistArgs(), "-model", "model1", "-load", filepath.Join(weights, "model1.safetensors"), "-out", out)...)
 	if code != exitOK {
 		t.Fatalf("-load: exit code %d: %s", code, stderr)
 	}
-	if a, b := accuracy(stdout), accuracy(stdout2); a == "" || a != b {
-		t.Errorf("trained %q, loaded %q", a, b)
+	if trained == "" || !strings.Contains(stdout2, "test accuracy "+trained+" (") {
+		t.Errorf("trained %q, loaded: %q", trained, stdout2)
 	}
-	if !strings.Contains(stdout2, "(loaded)") {
-		t.Errorf("-load table does not say the weights were loaded:\n%s", stdout2)
+	if recs, _ := os.ReadFile(out); strings.Count(string(recs), "\n") != 1 {
+		t.Errorf("-load added a record:\n%s", recs)
 	}
 }
 
@@ -210,7 +214,7 @@ func TestInterrupt(t *testing.T) {
 			var seen []string
 			for sc.Scan() {
 				seen = append(seen, sc.Text())
-				if strings.HasPrefix(sc.Text(), "model3   epoch 1/3") {
+				if strings.HasPrefix(sc.Text(), "model3   seed 0  epoch 1/3") {
 					cmd.Process.Signal(sig.signal)
 					break
 				}
@@ -244,6 +248,48 @@ func TestInterrupt(t *testing.T) {
 					t.Errorf("record %d: %+v, %v", i, rec, err)
 				}
 			}
+			// -resume trains model3 and model4 only.
+			resumed := exec.Command(bin, append(mnistArgs(), "-model", "model1,model2,model3,model4", "-epochs", "3", "-train-samples", "6000", "-v", "-resume", "-out", out)...)
+			log, err := resumed.CombinedOutput()
+			if err != nil {
+				t.Fatalf("-resume: %v\n%s", err, log)
+			}
+			if n := strings.Count(string(log), "recorded already, skipped"); n != 2 {
+				t.Errorf("-resume skipped %d runs, want 2:\n%s", n, log)
+			}
+			data, _ = os.ReadFile(out)
+			if n := strings.Count(string(data), "\n"); n != 4 {
+				t.Errorf("%d records after -resume, want 4", n)
+			}
 		})
+	}
+}
+
+// TestSeedsAndResume runs two seeds of one model: the table aggregates them
+// with an interval, the records carry the seeds, and the same command with
+// -resume trains nothing and prints the same table.
+func TestSeedsAndResume(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.jsonl")
+	args := append(mnistArgs(), "-model", "model1", "-seeds", "4,5", "-epochs", "1", "-train-samples", "2000", "-test-samples", "1000", "-out", out)
+	code, stdout, stderr := runCmd(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit code %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "95% CI") || !strings.Contains(stdout, " 2 ") {
+		t.Errorf("no aggregate over 2 seeds:\n%s", stdout)
+	}
+	first, _ := os.ReadFile(out)
+	if !strings.Contains(string(first), `"seed":4`) || !strings.Contains(string(first), `"seed":5`) {
+		t.Errorf("records:\n%s", first)
+	}
+	code, stdout2, stderr := runCmd(t, append(args, "-resume", "-v")...)
+	if code != exitOK || strings.Count(stderr, "skipped (-resume)") != 2 {
+		t.Fatalf("exit code %d, stderr %s", code, stderr)
+	}
+	if stdout2 != stdout {
+		t.Errorf("resumed table differs:\n%s\nvs\n%s", stdout2, stdout)
+	}
+	if again, _ := os.ReadFile(out); string(again) != string(first) {
+		t.Error("-resume appended records")
 	}
 }
