@@ -187,6 +187,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 	if err != nil {
 		return fail(err)
 	}
+	if n := data.Train.Head(o.cfg.TrainSamples).N; o.cfg.BatchSize > n {
+		fmt.Fprintf(stderr, "zoo: -batch %d is larger than the %d training samples\n", o.cfg.BatchSize, n)
+		return exitUsage
+	}
 	if o.load != "" {
 		return evaluateLoaded(ctx, archs[0], data, o, stdout, stderr)
 	}

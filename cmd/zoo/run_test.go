@@ -52,10 +52,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-seeds", "0,1", "-repeats", "3"}, "-seeds cannot be combined"},
 		{[]string{"-seeds", "0,x"}, `"x" is not an integer seed`},
 		{[]string{"-repeats", "0"}, "-repeats must be at least 1"},
+		{[]string{"-batch", "70000"}, "-batch 70000 is larger than the 60000 training samples"},
+		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			code, stdout, stderr := runCmd(t, append(c.args, "-out", filepath.Join(t.TempDir(), "r.jsonl"))...)
+			code, stdout, stderr := runCmd(t, append(append(mnistArgs(), c.args...), "-out", filepath.Join(t.TempDir(), "r.jsonl"))...)
 			if code != exitUsage {
 				t.Errorf("exit code %d, want %d", code, exitUsage)
 			}
@@ -78,6 +80,7 @@ func TestFailedRuns(t *testing.T) {
 	}{
 		{"unwritable results", []string{"-out", filepath.Join(empty, "missing", "r.jsonl")}, "results file"},
 		{"data missing", []string{"-data", empty, "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "train-images-idx3-ubyte.gz"},
+		{"data corrupt", []string{"-data", corruptData(t), "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "train-labels-idx1-ubyte.gz: 16 bytes, want 28881 bytes: the file is corrupt"},
 		{"weights missing", []string{"-model", "model1", "-load", filepath.Join(empty, "none.safetensors"), "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "none.safetensors"},
 	}
 	for _, c := range cases {
@@ -97,6 +100,25 @@ func TestFailedRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// corruptData is a copy of MNIST whose training labels are an HTML error page
+// saved under the file's name.
+func corruptData(t *testing.T) string {
+	dir := t.TempDir()
+	src := "../../../shared/data/mnist"
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("no shared MNIST folder")
+	}
+	for _, name := range []string{"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte.gz"), []byte("<html>404</html>"), 0o644)
+	return dir
 }
 
 func TestList(t *testing.T) {
