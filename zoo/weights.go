@@ -78,7 +78,7 @@ func (m *Model) Load(path string) error {
 	if err != nil {
 		return errors.Wrap(err, "loading weights")
 	}
-	if name := f.Metadata[metaModel]; name != "" && !strings.EqualFold(name, m.Arch.Name) {
+	if name := f.Metadata[metaModel]; name != "" && !m.Arch.answersTo(name) {
 		return errors.Errorf("loading weights: %s holds a %s model, not %s", path, name, m.Arch.Name)
 	}
 	values := make(map[*graph.Param]any, len(m.Store.Params()))
@@ -155,4 +155,15 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// answersTo reports whether name is the architecture's name, class or an
+// alias (files saved from PyTorch name the class).
+func (a Architecture) answersTo(name string) bool {
+	for _, k := range a.keys() {
+		if strings.EqualFold(k, strings.TrimSpace(name)) {
+			return true
+		}
+	}
+	return false
 }

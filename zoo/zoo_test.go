@@ -353,3 +353,33 @@ func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
 		}
 	}
 }
+
+// TestPyTorchWeightsIn evaluates state_dicts saved from the course's PyTorch
+// classes (bench/torch_save.py --seed 7 --train-steps 60) and expects the
+// accuracy PyTorch reported for them (bench/torch_eval.py), to within two
+// images of 10,000 for float rounding on borderline images.
+func TestPyTorchWeightsIn(t *testing.T) {
+	data := mnist(t)
+	for _, c := range []struct {
+		model   string
+		correct int // PyTorch's count on the 10,000 test images
+	}{
+		{"model4", 6558},
+		{"cnn3", 9385}, // BatchNorm running statistics included
+	} {
+		t.Run(c.model, func(t *testing.T) {
+			a, _ := Lookup(c.model)
+			m, _ := New(a, MNISTInput, 0)
+			if err := m.Load(filepath.Join("testdata", "torch_"+c.model+".safetensors")); err != nil {
+				t.Fatal(err)
+			}
+			correct, total, err := m.Evaluate(context.Background(), data.Test, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != 10000 || correct < c.correct-2 || correct > c.correct+2 {
+				t.Errorf("%d/%d correct, PyTorch %d/10000", correct, total, c.correct)
+			}
+		})
+	}
+}
