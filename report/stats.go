@@ -76,3 +76,52 @@ func WelchTest(a, b []float64) (w Welch, ok bool) {
 	w.Low, w.High = w.Diff-h, w.Diff+h
 	return w, true
 }
+
+// Ratio is the result of comparing two samples of positive quantities (such
+// as training times) by the ratio of their geometric means: Welch's t-test
+// on the logarithms, whose difference of means and interval are
+// exponentiated back.
+type Ratio struct {
+	Ratio     float64 // geometric mean(a) / geometric mean(b)
+	Low, High float64 // 95% confidence interval of Ratio
+	T, DF     float64 // Welch statistic and degrees of freedom on the logs
+	P         float64 // two-sided p-value of "the ratio is 1"
+}
+
+// Significant reports whether the ratio differs from 1 at the 5% level.
+func (r Ratio) Significant() bool { return r.P < 1-Confidence }
+
+// RatioTest compares two samples of positive values by Welch's t-test on
+// their logarithms; ok is false when a sample has fewer than two values, a
+// value is not positive, or there is no variance to test with. When both
+// samples are non-empty and positive, r.Ratio holds the point estimate even
+// if ok is false.
+func RatioTest(a, b []float64) (r Ratio, ok bool) {
+	la, oka := logs(a)
+	lb, okb := logs(b)
+	if !oka || !okb {
+		return Ratio{}, false
+	}
+	if len(la) == 0 || len(lb) == 0 {
+		return Ratio{}, false
+	}
+	// The point estimate exists from one value a side; the test does not.
+	r.Ratio = math.Exp(stat.Mean(la, nil) - stat.Mean(lb, nil))
+	r.Low, r.High = r.Ratio, r.Ratio
+	w, ok := WelchTest(la, lb)
+	if !ok {
+		return r, false
+	}
+	return Ratio{Ratio: math.Exp(w.Diff), Low: math.Exp(w.Low), High: math.Exp(w.High), T: w.T, DF: w.DF, P: w.P}, true
+}
+
+func logs(xs []float64) ([]float64, bool) {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		if !(x > 0) || math.IsInf(x, 1) {
+			return nil, false
+		}
+		out[i] = math.Log(x)
+	}
+	return out, true
+}

@@ -1,0 +1,55 @@
+package report
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/pkg/errors"
+)
+
+// The files Write makes in its folder.
+const (
+	MarkdownFile       = "report.md"
+	ResultsCSVFile     = "results.csv"
+	RunsCSVFile        = "runs.csv"
+	AccuracyTimeFile   = "accuracy-vs-time.png"
+	LearningCurvesFile = "learning-curves.png"
+)
+
+// Write analyzes the inputs and writes the report into dir, creating it: the
+// Markdown report, the CSV files and the figures. It returns the paths it
+// wrote, in order.
+func Write(dir string, inputs []Input) ([]string, error) {
+	a := Analyze(inputs)
+	if a.Records == 0 {
+		return nil, errors.New("no records to report on")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, errors.Wrap(err, "report folder")
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, a, AccuracyTimeFile, LearningCurvesFile) }},
+		{ResultsCSVFile, func(w io.Writer) error { return WriteResultsCSV(w, a) }},
+		{RunsCSVFile, func(w io.Writer) error { return WriteRunsCSV(w, a) }},
+		{AccuracyTimeFile, func(w io.Writer) error { return WriteAccuracyTime(w, a) }},
+		{LearningCurvesFile, func(w io.Writer) error { return WriteLearningCurves(w, a) }},
+	}
+	var written []string
+	for _, f := range files {
+		var buf bytes.Buffer
+		if err := f.write(&buf); err != nil {
+			return written, errors.Wrap(err, f.name)
+		}
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			return written, errors.Wrap(err, "writing the report")
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
