@@ -2,6 +2,7 @@ package loader
 
 import (
 	"os"
+	"strconv"
 	"strings"
 
 	// The blank import keeps GoMNIST, and so the four MNIST files it ships
@@ -22,9 +23,14 @@ type File struct {
 	MD5  string
 }
 
-// Entry describes a dataset in the catalog: its four IDX files, the shape of
-// a sample, the classes, the mirrors to download from and, if a Go module
+// Entry describes a dataset in the catalog: its data files, the shape of a
+// sample, the classes, the mirrors to download from and, if a Go module
 // ships the files, that module's path, version and folder.
+//
+// The data files are four IDX files (Format FormatIDX: TrainImages,
+// TrainLabels, TestImages, TestLabels) or CIFAR binary batches (FormatCIFAR:
+// TrainBatches, TestBatches). When Archive is set, the archive is what is
+// downloaded and verified, and the data files are extracted from it.
 type Entry struct {
 	Name                                             string
 	TrainImages, TrainLabels, TestImages, TestLabels File
@@ -32,12 +38,99 @@ type Entry struct {
 	ClassNames                                       []string
 	Mirrors                                          []string
 	ModulePath, ModuleVersion, ModuleDir             string
+
+	// Format says how the data files store the samples; the zero value is
+	// FormatIDX.
+	Format Format
+	// TrainBatches and TestBatches are the data files of a FormatCIFAR
+	// entry, in order.
+	TrainBatches, TestBatches []File
+	// Archive, when its Name is set, holds the data files: it is the one
+	// file downloaded and verified, and the data files are extracted from
+	// it into the data folder (see Extract). Data files extracted from an
+	// archive may have no MD5 of their own; they are then vouched for by
+	// the archive's and checked by their format (and size, when known).
+	Archive Archive
+	// Transposed says the IDX files store every image transposed (EMNIST):
+	// the loader transposes them back so that they are upright and
+	// Height×Width. A file then holds N×Width×Height images.
+	Transposed bool
+	// CacheName is the entry's folder under the user cache dir; empty means
+	// Name. Entries that share an archive (EMNIST's splits) share a folder,
+	// and so one download.
+	CacheName string
 }
 
-// Files returns the entry's files in the order train images, train labels,
-// test images, test labels.
+// Format is how a dataset's files store its samples.
+type Format int
+
+const (
+	// FormatIDX is four IDX files of unsigned bytes: images N×H×W (one
+	// channel) or N×C×H×W, and labels N.
+	FormatIDX Format = iota
+	// FormatCIFAR is CIFAR-10's binary batches: records of one label byte
+	// followed by C×H×W pixel bytes (each channel's plane row-major).
+	FormatCIFAR
+)
+
+// String names the format.
+func (f Format) String() string {
+	switch f {
+	case FormatIDX:
+		return "IDX"
+	case FormatCIFAR:
+		return "CIFAR binary"
+	}
+	return "unknown format " + strconv.Itoa(int(f))
+}
+
+// Archive is a zip or tar.gz file that holds a dataset's data files under
+// Folder. MaxMember caps the size of every member; 0 means
+// DefaultMaxMember.
+type Archive struct {
+	File
+	Folder    string
+	MaxMember int64
+}
+
+// Files returns the entry's data files: for FormatIDX in the order train
+// images, train labels, test images, test labels; for FormatCIFAR the train
+// batches, then the test batches.
 func (e Entry) Files() []File {
+	if e.Format == FormatCIFAR {
+		return append(append([]File(nil), e.TrainBatches...), e.TestBatches...)
+	}
 	return []File{e.TrainImages, e.TrainLabels, e.TestImages, e.TestLabels}
+}
+
+// Downloads returns the files fetched from the mirrors: the archive if the
+// entry has one, else the data files.
+func (e Entry) Downloads() []File {
+	if e.hasArchive() {
+		return []File{e.Archive.File}
+	}
+	return e.Files()
+}
+
+func (e Entry) hasArchive() bool { return e.Archive.Name != "" }
+
+// cacheName is the entry's folder under the user cache dir.
+func (e Entry) cacheName() string {
+	if e.CacheName != "" {
+		return e.CacheName
+	}
+	return e.Name
+}
+
+// need says, in words, what a folder must hold for the entry.
+func (e Entry) need() string {
+	if e.hasArchive() {
+		return e.Archive.Name + " (or the files extracted from it)"
+	}
+	if e.Format == FormatCIFAR {
+		return "the batch files"
+	}
+	return "the four files"
 }
 
 // MirrorList returns the base URLs to download from, each ending in "/":

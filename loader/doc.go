@@ -1,10 +1,16 @@
-// Package loader is the zoo's data layer: it finds, verifies and reads IDX
-// datasets such as MNIST, and cuts them into batches.
+// Package loader is the zoo's data layer: it finds, verifies and reads
+// datasets, and cuts them into batches.
 //
-// Every file is checked against the catalog's size and MD5 before it is
-// parsed, and the IDX reader is strict: any defect of a file is a
+// The catalog (Datasets, Lookup) has MNIST, Fashion-MNIST, KMNIST, the six
+// EMNIST splits (from NIST's gzip.zip) and CIFAR-10 (from the binary
+// tarball). Every file is checked against the catalog's size and MD5 before
+// it is parsed, and the readers are strict: any defect of a file is a
 // *FormatError, a wrong size or checksum a *ChecksumError, so a bad download
-// or an HTML error page never turns into silent garbage.
+// or an HTML error page never turns into silent garbage. Archives are
+// verified before anything is extracted, and extraction (see Extract)
+// refuses members that could write outside the data folder (absolute
+// paths, ".." elements, links) or that are too large; only the data files
+// are extracted, atomically.
 //
 // Load looks for a dataset's files in this order:
 //
@@ -17,6 +23,9 @@
 //
 // When nothing works the error is a one-line *NotFoundError that says what
 // each source did.
+//
+// LoadFolder reads a dataset of one's own: four IDX files of any image size
+// (N×H×W, or N×C×H×W for several channels) and any number of classes.
 //
 // Batches keep pixels as bytes in memory and scale them to [0,1] as
 // PyTorch's ToTensor does, float32(p)/255, with no allocation per batch.

@@ -33,8 +33,14 @@ func (e *downloadError) Error() string {
 	return fmt.Sprintf("download %s: every mirror failed: %s", e.file, strings.Join(parts, "; "))
 }
 
+// maxUnsizedDownload caps a download whose size the catalog does not know
+// (f.Size 0: verified by MD5 only), so that a runaway body cannot fill the
+// disk.
+const maxUnsizedDownload = 2 << 30
+
 // Download fetches f from the first mirror (a base URL) that serves it with
-// the right size and MD5, and atomically puts it at dir/f.Name. Each try
+// the right size and MD5, and atomically puts it at dir/f.Name. A File with
+// Size 0 is verified by its MD5 alone (and capped at 2 GiB). Each try
 // writes to a temporary file in dir that is removed on failure, so an
 // interrupted transfer never leaves a file at the final path. timeout bounds
 // each try (0: none). A nil client means http.DefaultClient. If every mirror
@@ -42,6 +48,9 @@ func (e *downloadError) Error() string {
 func Download(ctx context.Context, client *http.Client, mirrors []string, dir string, f File, timeout time.Duration) error {
 	if client == nil {
 		client = http.DefaultClient
+	}
+	if f.MD5 == "" {
+		return errors.Errorf("download %s: the catalog has no md5 to verify it against", f.Name)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrap(err, "create download dir")
@@ -100,7 +109,13 @@ func fetch(ctx context.Context, client *http.Client, url, dir string, f File, ti
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Sprintf("HTTP %d", resp.StatusCode), nil
 	}
-	if resp.ContentLength >= 0 && resp.ContentLength != f.Size {
+	limit := f.Size
+	if limit <= 0 {
+		limit = maxUnsizedDownload
+		if resp.ContentLength > limit {
+			return fmt.Sprintf("size %d, over the limit of %d bytes", resp.ContentLength, limit), nil
+		}
+	} else if resp.ContentLength >= 0 && resp.ContentLength != f.Size {
 		return fmt.Sprintf("size %d, want %d (an error page?)", resp.ContentLength, f.Size), nil
 	}
 
@@ -118,7 +133,7 @@ func fetch(ctx context.Context, client *http.Client, url, dir string, f File, ti
 	h := md5.New()
 	w := &writeRecorder{w: tmp}
 	// One byte past the size is enough to tell an over-long body.
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, f.Size+1))
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if w.err != nil {
 			return "", errors.Wrap(w.err, "write downloaded file")
@@ -129,7 +144,10 @@ func fetch(ctx context.Context, client *http.Client, url, dir string, f File, ti
 		}
 		return fmt.Sprintf("cut off after %d bytes: %s", n, d), nil
 	}
-	if n != f.Size {
+	if f.Size <= 0 && n > limit {
+		return fmt.Sprintf("over the limit of %d bytes", limit), nil
+	}
+	if f.Size > 0 && n != f.Size {
 		return fmt.Sprintf("size %d, want %d", n, f.Size), nil
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != f.MD5 {

@@ -26,7 +26,7 @@ type Options struct {
 	// bad files there are an error, never a reason to look elsewhere.
 	Dir string
 	// CacheDir is where downloads go; default: the user's cache dir +
-	// "gorgonia-zoo/<entry name>".
+	// "gorgonia-zoo/<entry name>" (EMNIST's splits share "emnist").
 	CacheDir string
 	// Client makes the downloads; nil means http.DefaultClient.
 	Client *http.Client
@@ -49,6 +49,9 @@ type Attempt struct {
 type NotFoundError struct {
 	Dataset  string
 	Attempts []Attempt
+	// Need says what a folder must hold, e.g. "gzip.zip (or the files
+	// extracted from it)"; empty means "the four files".
+	Need string
 }
 
 // Error is one line: each attempt, then how to point at local files.
@@ -58,15 +61,20 @@ func (e *NotFoundError) Error() string {
 	for _, a := range e.Attempts {
 		b.WriteString(oneLine(a.Source) + ": " + oneLine(a.Detail) + "; ")
 	}
-	b.WriteString("put the four files in a folder and pass -data DIR or set " + DataEnv)
+	need := e.Need
+	if need == "" {
+		need = "the four files"
+	}
+	b.WriteString("put " + need + " in a folder and pass -data DIR or set " + DataEnv)
 	return b.String()
 }
 
 // Load finds entry e's files and loads them, trying in turn: opts.Dir alone
 // if set; else $ZOO_DATA alone if set; else the Go module cache copy, the
 // cache dir, and a download into the cache dir. Every file is verified
-// against the catalog's size and MD5. If no source works the error is a
-// *NotFoundError.
+// against the catalog's size and MD5; an entry's archive is verified before
+// its data files are extracted from it (see LoadDir). If no source works the
+// error is a *NotFoundError.
 func Load(ctx context.Context, e Entry, opts Options) (*Split, error) {
 	var split *Split
 	_, err := resolve(ctx, e, opts, func(dir string) error {
@@ -81,11 +89,16 @@ func Load(ctx context.Context, e Entry, opts Options) (*Split, error) {
 }
 
 // Locate is Load without parsing: it returns the folder, found as Load
-// would, whose files all have the catalog's size and MD5.
+// would, whose data files all have the catalog's size and MD5 (for files
+// extracted from an archive, the size when the catalog knows it). Data files
+// missing beside a verified archive are extracted first.
 func Locate(ctx context.Context, e Entry, opts Options) (dir string, err error) {
 	return resolve(ctx, e, opts, func(dir string) error {
+		if _, err := prepareDir(dir, e); err != nil {
+			return err
+		}
 		for _, f := range e.Files() {
-			if err := verifyFile(dir, f); err != nil {
+			if err := checkDataFile(dir, f, e); err != nil {
 				return err
 			}
 		}
@@ -116,6 +129,9 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	}
 
 	nf := &NotFoundError{Dataset: e.Name}
+	if need := e.need(); need != "the four files" {
+		nf.Need = need
+	}
 	record := func(source, detail string) {
 		logf("%s: %s: %s", e.Name, source, detail)
 		nf.Attempts = append(nf.Attempts, Attempt{Source: source, Detail: detail})
@@ -149,7 +165,7 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 			record("cache dir", "unavailable: "+oneLine(err.Error()))
 			return "", nf
 		}
-		cache = filepath.Join(base, "gorgonia-zoo", e.Name)
+		cache = filepath.Join(base, "gorgonia-zoo", e.cacheName())
 	}
 	if try("cache dir ("+cache+")", cache) {
 		return cache, nil
@@ -168,7 +184,7 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
-	for _, f := range e.Files() {
+	for _, f := range e.Downloads() {
 		// Good files already in the cache are kept; only the rest is fetched.
 		if verifyFile(cache, f) == nil {
 			continue

@@ -36,6 +36,11 @@ type options struct {
 	list    bool
 	resume  bool
 	verbose bool
+
+	// dataset is -dataset resolved: a catalog entry, or (folder.Dir set) a
+	// folder of one's own with the file names and classes of its flags.
+	dataset loader.Entry
+	folder  loader.Folder
 }
 
 // seedList is the -seeds flag: comma-separated integers.
@@ -79,7 +84,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.cfg.EvalEveryEpoch, "eval-every-epoch", false, "evaluate the test set after every epoch (learning curves)")
 	fs.IntVar(&o.cfg.TrainSamples, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
 	fs.IntVar(&o.cfg.TestSamples, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
-	fs.StringVar(&o.data, "data", "", "folder holding the four MNIST files (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
+	dataset := fs.String("dataset", loader.MNIST.Name, "dataset: a catalog name ("+strings.Join(loader.Names(), ", ")+") or a folder holding four IDX files")
+	fs.StringVar(&o.folder.TrainImages, "train-images", "", "with -dataset DIR: training images file in DIR (default "+loader.MNIST.TrainImages.Name+")")
+	fs.StringVar(&o.folder.TrainLabels, "train-labels", "", "with -dataset DIR: training labels file in DIR (default "+loader.MNIST.TrainLabels.Name+")")
+	fs.StringVar(&o.folder.TestImages, "test-images", "", "with -dataset DIR: test images file in DIR (default "+loader.MNIST.TestImages.Name+")")
+	fs.StringVar(&o.folder.TestLabels, "test-labels", "", "with -dataset DIR: test labels file in DIR (default "+loader.MNIST.TestLabels.Name+")")
+	fs.IntVar(&o.folder.Classes, "classes", 0, "with -dataset DIR: number of classes (default: largest label + 1)")
+	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
 	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines file each run is appended to")
 	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
 	fs.StringVar(&o.save, "save", "", "folder to write each trained model to, as MODEL.safetensors")
@@ -87,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
 	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: zoo [flags]\n\nTrains the course's reference models on MNIST and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
+		fmt.Fprintf(stderr, "usage: zoo [flags]\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +123,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if len(o.seeds) == 0 {
 		return nil, errors.New("-seeds is empty")
+	}
+	if err := o.selectDataset(*dataset, set); err != nil {
+		return nil, err
 	}
 	if o.load != "" && (set["resume"] || set["save"] || len(o.seeds) > 1 || set["eval-every-epoch"]) {
 		return nil, errors.New("-load evaluates given weights: it takes no -resume, -save, -seeds, -repeats or -eval-every-epoch")
@@ -154,6 +168,14 @@ func selectModels(spec string) ([]zoo.Architecture, error) {
 
 // run is the whole command; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgress bool) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "report":
+			return runReport(args[1:], stdout, stderr)
+		case "compare":
+			return runCompare(args[1:], stdout, stderr)
+		}
+	}
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -163,7 +185,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		return exitUsage
 	}
 	if o.list {
-		return listModels(stdout, stderr)
+		in, err := o.input()
+		if err != nil {
+			fmt.Fprintln(stderr, "zoo:", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "dataset %s: %d×%d×%d inputs, %d classes\n", o.datasetName(), in.Channels, in.Height, in.Width, in.Classes)
+		return listModels(stdout, stderr, in)
 	}
 	archs, err := selectModels(o.models)
 	if err != nil {
@@ -179,11 +207,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		fmt.Fprintln(stderr, "zoo:", err)
 		return exitFailed
 	}
-	data, err := loader.Load(ctx, loader.MNIST, loader.Options{Dir: o.data, Logf: func(format string, args ...any) {
+	data, err := o.loadData(ctx, func(format string, args ...any) {
 		if showProgress {
 			fmt.Fprintf(stderr, "zoo: "+format+"\n", args...)
 		}
-	}})
+	})
 	if err != nil {
 		return fail(err)
 	}
@@ -221,7 +249,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 	}
 
 	env := zoo.CurrentEnvironment()
-	dataset := loader.MNIST.Name
+	dataset := data.Train.Name
 	var table resultsTable
 	code := exitOK
 	for _, a := range archs {
@@ -320,4 +348,60 @@ func evaluateLoaded(ctx context.Context, a zoo.Architecture, data *loader.Split,
 	}
 	fmt.Fprintf(stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", a.Name, m.Store.Count(), o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
+}
+
+// selectDataset resolves -dataset: a catalog name, or else a folder. A value
+// with a path separator is always a folder ("./mnist" is the folder).
+func (o *options) selectDataset(v string, set map[string]bool) error {
+	folderFlags := set["train-images"] || set["train-labels"] || set["test-images"] || set["test-labels"] || set["classes"]
+	if !strings.ContainsAny(v, `/\`) {
+		if e, err := loader.Lookup(v); err == nil {
+			if folderFlags {
+				return fmt.Errorf("-train-images, -train-labels, -test-images, -test-labels and -classes describe a folder given to -dataset DIR, not the catalog's %s", e.Name)
+			}
+			o.dataset = e
+			return nil
+		}
+	}
+	if st, err := os.Stat(v); err != nil || !st.IsDir() {
+		return fmt.Errorf("unknown dataset %q: not in the catalog (%s) and not a folder", v, strings.Join(loader.Names(), ", "))
+	}
+	if set["data"] {
+		return errors.New("-data is where a catalog dataset's files are; -dataset DIR names the folder already")
+	}
+	if o.folder.Classes < 0 || o.folder.Classes == 1 || o.folder.Classes > 256 {
+		return fmt.Errorf("-classes must be in 2..256, got %d", o.folder.Classes)
+	}
+	o.folder.Dir = v
+	return nil
+}
+
+// loadData loads the selected dataset.
+func (o *options) loadData(ctx context.Context, logf func(string, ...any)) (*loader.Split, error) {
+	if o.folder.Dir != "" {
+		return loader.LoadFolder(o.folder)
+	}
+	return loader.Load(ctx, o.dataset, loader.Options{Dir: o.data, Logf: logf})
+}
+
+// input is what models are built for on the selected dataset; a folder is
+// read to know it.
+func (o *options) input() (zoo.Input, error) {
+	if o.folder.Dir == "" {
+		e := o.dataset
+		return zoo.Input{Channels: e.Channels, Height: e.Height, Width: e.Width, Classes: e.Classes}, nil
+	}
+	data, err := loader.LoadFolder(o.folder)
+	if err != nil {
+		return zoo.Input{}, err
+	}
+	return zoo.InputOf(data.Train), nil
+}
+
+// datasetName names the selected dataset in messages.
+func (o *options) datasetName() string {
+	if o.folder.Dir != "" {
+		return o.folder.Dir
+	}
+	return o.dataset.Name
 }

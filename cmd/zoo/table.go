@@ -98,7 +98,7 @@ func statusText(r zoo.Record) string {
 	return r.Status
 }
 
-func listModels(stdout, stderr io.Writer) int {
+func listModels(stdout, stderr io.Writer, in zoo.Input) int {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tcourse class\taliases\tparameters\tdescription")
 	for _, name := range zoo.Names() {
@@ -107,7 +107,7 @@ func listModels(stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "zoo:", err)
 			return exitFailed
 		}
-		n, err := a.Params(zoo.MNISTInput)
+		n, err := a.Params(in)
 		if err != nil {
 			fmt.Fprintln(stderr, "zoo:", err)
 			return exitFailed

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gorgonia-zoo/zoo/report"
+	"github.com/gorgonia-zoo/zoo/zoo"
+)
+
+const reportUsage = "zoo report [-out DIR] FILE..."
+
+// runReport is "zoo report": it reads results files and writes a report
+// folder, printing the path of each file written.
+func runReport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("zoo report", flag.ContinueOnError)
+	out := fs.String("out", "zoo-report", "folder to write the report into (created if needed)")
+	files, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "usage: %s\n\nReads results files (JSON lines, from zoo -out) and writes into DIR: %s (tables with 95%% confidence intervals,\nthe course's claims tested), %s and %s, %s and %s.\n\nFlags:\n",
+			reportUsage, report.MarkdownFile, report.ResultsCSVFile, report.RunsCSVFile, report.AccuracyTimeFile, report.LearningCurvesFile)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		return exitOK
+	}
+	if err == nil && len(files) == 0 {
+		err = errors.New("no results file given")
+	}
+	if err == nil && *out == "" {
+		err = errors.New("-out is empty")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "zoo: report: %v (usage: %s)\n", err, reportUsage)
+		return exitUsage
+	}
+	var inputs []report.Input
+	records := 0
+	for _, path := range files {
+		in, err := readResults(path, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "zoo: report:", err)
+			return exitFailed
+		}
+		if len(in.Records) == 0 {
+			fmt.Fprintf(stderr, "zoo: warning: %s holds no records\n", path)
+		}
+		records += len(in.Records)
+		inputs = append(inputs, in)
+	}
+	if records == 0 {
+		fmt.Fprintln(stderr, "zoo: report: no records in the given files")
+		return exitFailed
+	}
+	written, err := report.Write(*out, inputs)
+	for _, path := range written {
+		fmt.Fprintln(stdout, path)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "zoo: report:", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// readResults reads one results file, warning on stderr about each line it
+// skips. Unlike zoo.ReadRecordsFile, a missing file is an error here.
+func readResults(path string, stderr io.Writer) (report.Input, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return report.Input{}, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return report.Input{}, fmt.Errorf("%s is a folder, not a results file", path)
+	}
+	recs, warnings, err := zoo.ReadRecords(f, path)
+	if err != nil {
+		return report.Input{}, err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "zoo: warning:", w)
+	}
+	return report.Input{Path: path, Records: recs, Skipped: len(warnings)}, nil
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments, which it returns; "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
