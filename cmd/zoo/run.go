@@ -98,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
 	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: zoo [flags]\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
+		fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
