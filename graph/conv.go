@@ -2,19 +2,26 @@ package graph
 
 import (
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // Conv2d adds PyTorch's nn.Conv2d(in, out, kernel, stride=1, padding=pad)
-// with bias, for x of shape (N, in, H, W). Gorgonia's Conv2d has no bias, so
-// the bias (held as 1×out×1×1, PyTorch shape out) is broadcast over N, H, W.
+// with bias, for x of shape (N, in, H, W). The weights are held as
+// out×in×kernel×kernel and the bias as 1×out×1×1 (PyTorch shape out). It is
+// one op with the bias fused (see conv2dOp) rather than Gorgonia's Conv2d and
+// a broadcast add, whose im2col, transposes and allocations cost several
+// times the matrix products themselves.
 func Conv2d(b *Builder, name string, x *G.Node, out, kernel, pad int) *G.Node {
 	if !b.ok(x) || !b.expectDims("conv2d "+name, x, 4) {
 		return nil
 	}
-	in := x.Shape()[1]
+	s := x.Shape()
+	in := s[1]
 	if out < 1 || kernel < 1 || pad < 0 {
 		b.Failf("conv2d %s: out %d, kernel %d, pad %d", name, out, kernel, pad)
+		return nil
+	}
+	if s[2]+2*pad < kernel || s[3]+2*pad < kernel {
+		b.Failf("conv2d %s: kernel %d with padding %d does not fit input %v", name, kernel, pad, shapeString(s))
 		return nil
 	}
 	fanIn := in * kernel * kernel
@@ -28,18 +35,15 @@ func Conv2d(b *Builder, name string, x *G.Node, out, kernel, pad int) *G.Node {
 		b.fail(err, "conv2d")
 		return nil
 	}
-	y, err := G.Conv2d(x, b.node(w), tensor.Shape{kernel, kernel}, []int{pad, pad}, []int{1, 1}, []int{1, 1})
-	if err != nil {
-		b.fail(err, "conv2d "+name)
-		return nil
-	}
-	y, err = G.BroadcastAdd(y, b.node(bias), nil, []byte{0, 2, 3})
-	b.fail(err, "conv2d "+name+" bias")
+	y, err := G.ApplyOp(&conv2dOp{name: name, pad: pad}, x, b.node(w), b.node(bias))
+	b.fail(err, "conv2d "+name)
 	return y
 }
 
 // MaxPool2d adds PyTorch's nn.MaxPool2d(kernel) (stride = kernel, no
-// padding) for x of shape (N, C, H, W).
+// padding, trailing rows and columns that do not fill a window dropped) for x
+// of shape (N, C, H, W), as one op that keeps the positions of the maxima for
+// its gradient (see maxPoolOp).
 func MaxPool2d(b *Builder, x *G.Node, kernel int) *G.Node {
 	if !b.ok(x) || !b.expectDims("maxpool2d", x, 4) {
 		return nil
@@ -49,7 +53,7 @@ func MaxPool2d(b *Builder, x *G.Node, kernel int) *G.Node {
 		b.Failf("maxpool2d: kernel %d does not fit input %v", kernel, shapeString(s))
 		return nil
 	}
-	y, err := G.MaxPool2D(x, tensor.Shape{kernel, kernel}, []int{0, 0}, []int{kernel, kernel})
+	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel}, x)
 	b.fail(err, "maxpool2d")
 	return y
 }

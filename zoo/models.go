@@ -52,7 +52,7 @@ func buildModel4(b *graph.Builder, x *G.Node, classes int) *G.Node {
 
 // buildCNN1 is cnn1 = Conv2d(C, 32, 5, padding 2), ReLU, MaxPool2d(2), fc1.
 func buildCNN1(b *graph.Builder, x *G.Node, classes int) *G.Node {
-	h := graph.MaxPool2d(b, graph.ReLU(b, graph.Conv2d(b, "cnn1", x, 32, 5, 2)), 2)
+	h := reluPool(b, graph.Conv2d(b, "cnn1", x, 32, 5, 2))
 	return graph.Linear(b, "fc1", graph.Flatten(b, h), classes)
 }
 
@@ -63,7 +63,15 @@ func convBlock(b *graph.Builder, name string, x *G.Node, out int, batchNorm bool
 	if batchNorm {
 		h = graph.BatchNorm2d(b, name+".1", h)
 	}
-	return graph.MaxPool2d(b, graph.ReLU(b, h), 2)
+	return reluPool(b, h)
+}
+
+// reluPool is the course's ReLU followed by MaxPool2d(2), computed as the
+// pool followed by the ReLU: max and ReLU commute (ReLU is monotonic), values
+// and gradients are the same (ties go to the first maximum either way), and
+// the ReLU then runs on a quarter of the values.
+func reluPool(b *graph.Builder, x *G.Node) *G.Node {
+	return graph.ReLU(b, graph.MaxPool2d(b, x, 2))
 }
 
 func buildCNN2(b *graph.Builder, x *G.Node, classes int) *G.Node {

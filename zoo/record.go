@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/pkg/errors"
+
+	"github.com/gorgonia-zoo/zoo/graph"
 )
 
 // SchemaVersion is the version of Record's JSON form. It changes when a field
@@ -130,7 +132,7 @@ type Environment struct {
 func CurrentEnvironment() Environment {
 	env := Environment{
 		GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
-		GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: cpuModel(), BLAS: "gonum (pure Go)",
+		GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: cpuModel(), BLAS: graph.BLAS(),
 		GorgoniaVersion: "unknown", ZooVersion: "unknown",
 	}
 	if info, ok := debug.ReadBuildInfo(); ok {

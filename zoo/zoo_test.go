@@ -383,3 +383,44 @@ func TestPyTorchWeightsIn(t *testing.T) {
 		})
 	}
 }
+
+// TestReluPoolCommutes checks the reordering reluPool relies on: ReLU then
+// max-pool (the course's order) and max-pool then ReLU give the same values
+// and the same input gradient, negative windows and ties included.
+func TestReluPoolCommutes(t *testing.T) {
+	x := []float64{
+		-1, -2, 3, 3, // a tie of positives in the second window
+		-4, -0.5, 1, 2,
+		0.5, 0.5, -1, -1, // a tie of equal values; a window of negatives
+		0.5, -3, -2, -1,
+	}
+	run := func(courseOrder bool) (out, grad []float64) {
+		b := graph.NewBuilder(graph.NewStore(tensor.Float64, 0), graph.Training)
+		in := G.NewTensor(b.Graph(), tensor.Float64, 4, G.WithShape(1, 1, 4, 4), G.WithName("x"),
+			G.WithValue(tensor.New(tensor.WithShape(1, 1, 4, 4), tensor.WithBacking(append([]float64(nil), x...)))))
+		var y *G.Node
+		if courseOrder {
+			y = graph.MaxPool2d(b, graph.ReLU(b, in), 2)
+		} else {
+			y = reluPool(b, in)
+		}
+		weights := G.NewTensor(b.Graph(), tensor.Float64, 4, G.WithShape(1, 1, 2, 2), G.WithName("w"),
+			G.WithValue(tensor.New(tensor.WithShape(1, 1, 2, 2), tensor.WithBacking([]float64{1, 2, 3, 4}))))
+		cost := G.Must(G.Sum(G.Must(G.HadamardProd(y, weights))))
+		if _, err := G.Grad(cost, in); err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(b.Graph(), G.BindDualValues(in))
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := in.Grad()
+		return append([]float64(nil), y.Value().Data().([]float64)...), append([]float64(nil), g.Data().([]float64)...)
+	}
+	out1, grad1 := run(true)
+	out2, grad2 := run(false)
+	if !reflect.DeepEqual(out1, out2) || !reflect.DeepEqual(grad1, grad2) {
+		t.Errorf("ReLU→pool %v %v, pool→ReLU %v %v", out1, grad1, out2, grad2)
+	}
+}

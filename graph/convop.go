@@ -1,0 +1,410 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convGeom is the geometry of a stride-1, zero-padded convolution of x
+// (n, c, h, w) with weights (o, c, k, k) into y (n, o, ho, wo).
+type convGeom struct{ n, c, h, w, o, k, pad, ho, wo int }
+
+// rows is the height of one sample's im2col matrix: c·k·k.
+func (g convGeom) rows() int { return g.c * g.k * g.k }
+
+// hw is the width of one sample's im2col matrix: the output pixels.
+func (g convGeom) hw() int { return g.ho * g.wo }
+
+// inSize is the number of elements of one input sample.
+func (g convGeom) inSize() int { return g.c * g.h * g.w }
+
+// macs is the multiply-adds of one product over the batch, the estimate
+// forBlocks weighs.
+func (g convGeom) macs() int { return g.n * g.o * g.rows() * g.hw() }
+
+func (g convGeom) String() string {
+	return fmt.Sprintf("x %dx%dx%dx%d, %d out, kernel %d, pad %d", g.n, g.c, g.h, g.w, g.o, g.k, g.pad)
+}
+
+// geometry checks x (n, c, h, w) against the weights (o, c, k, k).
+func geometry(x, w tensor.Shape, pad int) (convGeom, error) {
+	if len(x) != 4 || len(w) != 4 {
+		return convGeom{}, errors.Errorf("conv2d: input %v and weights %v must have 4 dimensions", x, w)
+	}
+	g := convGeom{n: x[0], c: x[1], h: x[2], w: x[3], o: w[0], k: w[2], pad: pad}
+	g.ho, g.wo = g.h+2*pad-g.k+1, g.w+2*pad-g.k+1
+	if w[1] != g.c || w[3] != g.k || g.k < 1 || pad < 0 {
+		return g, errors.Errorf("conv2d: weights %v do not fit input %v", w, x)
+	}
+	if g.ho < 1 || g.wo < 1 {
+		return g, errors.Errorf("conv2d: kernel %d with padding %d does not fit input %v", g.k, pad, x)
+	}
+	return g, nil
+}
+
+// im2col writes one sample x (c, h, w) as the (c·k·k)×(ho·wo) matrix whose
+// row (ch, ki, kj) holds, for every output pixel, the input value under
+// kernel tap (ki, kj) of channel ch. It writes only the entries that fall
+// inside the image, in runs of contiguous input: the padding entries are
+// zero from the first use of the buffer (see colBuffer) and stay zero, so a
+// step copies the image and nothing else.
+func im2col[T blasFloat](g convGeom, x, col []T) {
+	hw := g.hw()
+	r := 0
+	for ch := 0; ch < g.c; ch++ {
+		plane := x[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ki := 0; ki < g.k; ki++ {
+			// Output rows and columns whose input pixel is inside the image.
+			oyLo, oyHi := max(0, g.pad-ki), min(g.ho, g.h+g.pad-ki)
+			for kj := 0; kj < g.k; kj++ {
+				row := col[r*hw : (r+1)*hw]
+				r++
+				lo, hi := max(0, g.pad-kj), min(g.wo, g.w+g.pad-kj)
+				if lo >= hi {
+					continue
+				}
+				for oy := oyLo; oy < oyHi; oy++ {
+					src := plane[(oy+ki-g.pad)*g.w+lo+kj-g.pad:]
+					copy(row[oy*g.wo+lo:oy*g.wo+hi], src)
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it sets one sample's dx (c, h, w) to the
+// sum, over the kernel taps that read each input value, of the matching
+// entries of dcol. The order of the sum is fixed.
+func col2im[T blasFloat](g convGeom, dcol, dx []T) {
+	clear(dx)
+	hw := g.hw()
+	r := 0
+	for ch := 0; ch < g.c; ch++ {
+		plane := dx[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ki := 0; ki < g.k; ki++ {
+			oyLo, oyHi := max(0, g.pad-ki), min(g.ho, g.h+g.pad-ki)
+			for kj := 0; kj < g.k; kj++ {
+				row := dcol[r*hw : (r+1)*hw]
+				r++
+				lo, hi := max(0, g.pad-kj), min(g.wo, g.w+g.pad-kj)
+				if lo >= hi {
+					continue
+				}
+				for oy := oyLo; oy < oyHi; oy++ {
+					src := row[oy*g.wo+lo : oy*g.wo+hi]
+					dst := plane[(oy+ki-g.pad)*g.w+lo+kj-g.pad:]
+					dst = dst[:len(src)]
+					for j, v := range src {
+						dst[j] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// conv2dOp is y = W ⋆ x + b for x (N, C, H, W), W (O, C, K, K), b (1, O, 1, 1):
+// PyTorch's Conv2d with stride 1 and zero padding. Each sample is unfolded by
+// im2col into a buffer the op keeps (the weight gradient reads it back), and
+// its output (O, H'·W') is one matrix product W·col written straight into
+// y's NCHW layout over rows preset to the bias: no transposes, no per-step
+// allocation once the buffers are sized.
+type conv2dOp struct {
+	name string
+	pad  int
+
+	col    scratch       // im2col of every sample of the last forward pass
+	colFor colKey        // what col is laid out for; its padding entries are zero
+	colOf  *tensor.Dense // the input col was made from
+	out    *tensor.Dense
+}
+
+// colKey is the geometry and dtype an im2col buffer was zeroed for.
+type colKey struct {
+	g  convGeom
+	dt tensor.Dtype
+}
+
+// colBuffer returns the op's im2col buffer for g, zeroed when it is new or
+// was laid out for another geometry, so that im2col need not write the
+// padding.
+func colBuffer[T blasFloat](op *conv2dOp, g convGeom, dt tensor.Dtype) []T {
+	col := get[T](&op.col, g.n*g.rows()*g.hw())
+	if key := (colKey{g, dt}); op.colFor != key {
+		clear(col)
+		op.colFor, op.colOf = key, nil
+	}
+	return col
+}
+
+func (op *conv2dOp) Arity() int { return 3 }
+func (op *conv2dOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	t := G.TensorType{Dims: 4, Of: a}
+	return hm.NewFnType(t, t, t, t)
+}
+func (op *conv2dOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 3 {
+		return nil, errors.Errorf("conv2d %s: %d input shapes, want 3", op.name, len(in))
+	}
+	x, ok1 := in[0].(tensor.Shape)
+	w, ok2 := in[1].(tensor.Shape)
+	if !ok1 || !ok2 {
+		return nil, errors.Errorf("conv2d %s: input shapes are %T and %T", op.name, in[0], in[1])
+	}
+	g, err := geometry(x, w, op.pad)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{g.n, g.o, g.ho, g.wo}, nil
+}
+func (op *conv2dOp) ReturnsPtr() bool      { return false }
+func (op *conv2dOp) CallsExtern() bool     { return false }
+func (op *conv2dOp) OverwritesInput() int  { return -1 }
+func (op *conv2dOp) WriteHash(h hash.Hash) { writeHash(h, "conv2d(%s,%d)", op.name, op.pad) }
+func (op *conv2dOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
+func (op *conv2dOp) String() string        { return fmt.Sprintf("Conv2d(%s, pad %d)", op.name, op.pad) }
+
+// convInputs unpacks and checks the dense inputs of the conv ops.
+func convInputs(what string, values []G.Value, want int) ([]*tensor.Dense, error) {
+	if len(values) != want {
+		return nil, errors.Errorf("%s: %d inputs, want %d", what, len(values), want)
+	}
+	ds := make([]*tensor.Dense, want)
+	for i, v := range values {
+		d, err := dense(v, what)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 && d.Dtype() != ds[0].Dtype() {
+			return nil, errors.Errorf("%s: inputs of dtypes %v and %v", what, ds[0].Dtype(), d.Dtype())
+		}
+		ds[i] = d
+	}
+	return ds, nil
+}
+
+func (op *conv2dOp) Do(values ...G.Value) (G.Value, error) {
+	in, err := convInputs("conv2d "+op.name, values, 3)
+	if err != nil {
+		return nil, err
+	}
+	x, w, b := in[0], in[1], in[2]
+	g, err := geometry(x.Shape(), w.Shape(), op.pad)
+	if err != nil {
+		return nil, errors.Wrap(err, op.name)
+	}
+	if b.Shape().TotalSize() != g.o {
+		return nil, errors.Errorf("conv2d %s: bias %v for %d outputs", op.name, b.Shape(), g.o)
+	}
+	y := output(&op.out, x.Dtype(), g.n, g.o, g.ho, g.wo)
+	switch x.Dtype() {
+	case tensor.Float32:
+		convForward(g, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), colBuffer[float32](op, g, x.Dtype()))
+	case tensor.Float64:
+		convForward(g, x.Float64s(), w.Float64s(), b.Float64s(), y.Float64s(), colBuffer[float64](op, g, x.Dtype()))
+	default:
+		return nil, errors.Errorf("conv2d %s: unsupported dtype %v", op.name, x.Dtype())
+	}
+	op.colOf = x
+	return y, nil
+}
+
+// convForward unfolds each sample and multiplies it right away, while its
+// im2col matrix is still in cache; samples are independent, so the blocks
+// run in any order.
+func convForward[T blasFloat](g convGeom, x, w, bias, y, col []T) {
+	rows, hw, o := g.rows(), g.hw(), g.o
+	forBlocks(g.n, g.macs(), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ci := col[i*rows*hw : (i+1)*rows*hw]
+			im2col(g, x[i*g.inSize():(i+1)*g.inSize()], ci)
+			yi := y[i*o*hw : (i+1)*o*hw]
+			for c := 0; c < o; c++ {
+				row := yi[c*hw : (c+1)*hw]
+				for j := range row {
+					row[j] = bias[c]
+				}
+			}
+			gemm(false, false, o, hw, rows, 1, w, rows, ci, hw, 1, yi, hw)
+		}
+	})
+}
+
+// columns returns the im2col buffer of the last forward pass over x, redoing
+// it if the forward op has not seen this x (a gradient run on its own).
+func columns[T blasFloat](op *conv2dOp, g convGeom, x *tensor.Dense, data []T) []T {
+	col := colBuffer[T](op, g, x.Dtype())
+	if op.colOf != x {
+		unfold(g, data, col)
+		op.colOf = x
+	}
+	return col
+}
+
+func unfold[T blasFloat](g convGeom, x, col []T) {
+	rows, hw := g.rows(), g.hw()
+	forBlocks(g.n, g.n*rows*hw, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			im2col(g, x[i*g.inSize():(i+1)*g.inSize()], col[i*rows*hw:(i+1)*rows*hw])
+		}
+	})
+}
+
+func (op *conv2dOp) DiffWRT(int) []bool { return []bool{true, true, true} }
+
+func (op *conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	x, w, b := inputs[0], inputs[1], inputs[2]
+	dx, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: 0}, x, w, grad)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: 1}, x, w, grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: 2, biasShape: b.Shape()}, x, w, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// conv2dGradOp is the derivative of a conv2dOp, from (x, W, dy), with respect
+// to its input (wrt 0: dcol = Wᵀ·dy per sample, folded back by col2im), its
+// weights (1: Σ dy·colᵀ over the samples, reading the forward op's im2col
+// buffer) or its bias (2: Σ dy over samples and pixels). Sums over the batch
+// are taken per sample block and added in block order, so they do not depend
+// on the number of cores.
+type conv2dGradOp struct {
+	fwd       *conv2dOp
+	wrt       int
+	biasShape tensor.Shape // wrt 2
+
+	work scratch // per block: dcol (wrt 0) or a partial weight gradient (wrt 1)
+	out  *tensor.Dense
+}
+
+func (op *conv2dGradOp) Arity() int { return 3 }
+func (op *conv2dGradOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	t := G.TensorType{Dims: 4, Of: a}
+	return hm.NewFnType(t, t, t, t)
+}
+func (op *conv2dGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if op.wrt == 2 {
+		return op.biasShape.Clone(), nil
+	}
+	s, ok := in[op.wrt].(tensor.Shape)
+	if !ok {
+		return nil, errors.Errorf("conv2d %s gradient: shape is %T", op.fwd.name, in[op.wrt])
+	}
+	return s.Clone(), nil
+}
+func (op *conv2dGradOp) ReturnsPtr() bool     { return false }
+func (op *conv2dGradOp) CallsExtern() bool    { return false }
+func (op *conv2dGradOp) OverwritesInput() int { return -1 }
+func (op *conv2dGradOp) WriteHash(h hash.Hash) {
+	writeHash(h, "conv2d-grad(%s,%d,%d)", op.fwd.name, op.fwd.pad, op.wrt)
+}
+func (op *conv2dGradOp) Hashcode() uint32 { return hashOf(op.WriteHash) }
+func (op *conv2dGradOp) String() string {
+	return "Conv2dGrad(" + op.fwd.name + ", " + [...]string{"x", "weight", "bias"}[op.wrt] + ")"
+}
+
+func (op *conv2dGradOp) Do(values ...G.Value) (G.Value, error) {
+	what := "conv2d " + op.fwd.name + " gradient"
+	in, err := convInputs(what, values, 3)
+	if err != nil {
+		return nil, err
+	}
+	x, w, dy := in[0], in[1], in[2]
+	g, err := geometry(x.Shape(), w.Shape(), op.fwd.pad)
+	if err != nil {
+		return nil, errors.Wrap(err, what)
+	}
+	if !dy.Shape().Eq(tensor.Shape{g.n, g.o, g.ho, g.wo}) {
+		return nil, errors.Errorf("%s: output gradient %v for %v", what, dy.Shape(), g)
+	}
+	var out *tensor.Dense
+	switch op.wrt {
+	case 0:
+		out = output(&op.out, x.Dtype(), x.Shape()...)
+	case 1:
+		out = output(&op.out, x.Dtype(), w.Shape()...)
+	default:
+		out = output(&op.out, x.Dtype(), op.biasShape...)
+	}
+	switch x.Dtype() {
+	case tensor.Float32:
+		convBackward(op, g, x, x.Float32s(), w.Float32s(), dy.Float32s(), out.Float32s())
+	case tensor.Float64:
+		convBackward(op, g, x, x.Float64s(), w.Float64s(), dy.Float64s(), out.Float64s())
+	default:
+		return nil, errors.Errorf("%s: unsupported dtype %v", what, x.Dtype())
+	}
+	return out, nil
+}
+
+func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs, w, dy, out []T) {
+	rows, hw, o := g.rows(), g.hw(), g.o
+	blocks := blockCount(g.n)
+	switch op.wrt {
+	case 0:
+		dcols := get[T](&op.work, blocks*rows*hw)
+		forBlocks(g.n, g.macs(), func(block, lo, hi int) {
+			dcol := dcols[block*rows*hw : (block+1)*rows*hw]
+			for i := lo; i < hi; i++ {
+				gemm(true, false, rows, hw, o, 1, w, rows, dy[i*o*hw:(i+1)*o*hw], hw, 0, dcol, hw)
+				col2im(g, dcol, out[i*g.inSize():(i+1)*g.inSize()])
+			}
+		})
+	case 1:
+		col := columns(op.fwd, g, x, xs)
+		size := o * rows
+		partial := get[T](&op.work, blocks*size)
+		forBlocks(g.n, g.macs(), func(block, lo, hi int) {
+			p := partial[block*size : (block+1)*size]
+			for i := lo; i < hi; i++ {
+				beta := T(1)
+				if i == lo {
+					beta = 0
+				}
+				gemm(false, true, o, rows, hw, 1, dy[i*o*hw:(i+1)*o*hw], hw, col[i*rows*hw:(i+1)*rows*hw], hw, beta, p, rows)
+			}
+		})
+		copy(out, partial[:size])
+		for block := 1; block < blocks; block++ {
+			for j, v := range partial[block*size : (block+1)*size] {
+				out[j] += v
+			}
+		}
+	default:
+		// Sums in float64, per block, then over blocks in order.
+		sums := make([]float64, blocks*o)
+		forBlocks(g.n, g.n*o*hw, func(block, lo, hi int) {
+			s := sums[block*o : (block+1)*o]
+			for i := lo; i < hi; i++ {
+				for c := 0; c < o; c++ {
+					var acc float64
+					for _, v := range dy[(i*o+c)*hw : (i*o+c+1)*hw] {
+						acc += float64(v)
+					}
+					s[c] += acc
+				}
+			}
+		})
+		for c := 0; c < o; c++ {
+			var acc float64
+			for block := 0; block < blocks; block++ {
+				acc += sums[block*o+c]
+			}
+			out[c] = T(acc)
+		}
+	}
+}

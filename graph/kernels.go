@@ -1,0 +1,134 @@
+package graph
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// blasFloat is the element type of the kernels that call BLAS: exactly
+// float32 (sgemm) or float64 (dgemm).
+type blasFloat interface{ float32 | float64 }
+
+// gemm is C = alpha·op(A)·op(B) + beta·C, row-major, through the BLAS that
+// Gorgonia uses (gorgonia.Use switches it), so that the zoo's ops and
+// Gorgonia's own matrix products run on the same implementation.
+func gemm[T blasFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		G.WhichBLAS().Sgemm(ta, tb, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		G.WhichBLAS().Dgemm(ta, tb, m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
+
+// maxBlocks bounds the number of sample blocks a batch is cut into. The
+// partition depends on the batch size alone, not on GOMAXPROCS, and per-block
+// partial sums are added in block order: a reduction (weight and bias
+// gradients) gives bit-identical results on any number of cores, while up to
+// maxBlocks cores share the work.
+const maxBlocks = 8
+
+// parallelWork is the estimated work (about one unit per multiply-add or
+// element moved) below which a loop over blocks stays on one goroutine:
+// starting goroutines costs microseconds, which small test graphs would feel.
+const parallelWork = 1 << 16
+
+// blockCount is the number of sample blocks for a batch of n.
+func blockCount(n int) int { return max(1, min(n, maxBlocks)) }
+
+// blockRange is the samples [lo, hi) of block i of blocks.
+func blockRange(n, blocks, i int) (lo, hi int) { return i * n / blocks, (i + 1) * n / blocks }
+
+// forBlocks calls f once for each sample block of a batch of n, on up to
+// GOMAXPROCS goroutines when work is worth it. Blocks are handed out in
+// order as workers free up (the machine may be shared); f must write only to
+// its samples and to per-block scratch, so that which worker ran a block
+// does not matter.
+func forBlocks(n int, work int, f func(block, lo, hi int)) {
+	blocks := blockCount(n)
+	workers := min(runtime.GOMAXPROCS(0), blocks)
+	if workers <= 1 || work < parallelWork {
+		for i := 0; i < blocks; i++ {
+			lo, hi := blockRange(n, blocks, i)
+			f(i, lo, hi)
+		}
+		return
+	}
+	var next atomic.Int64
+	run := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= blocks {
+				return
+			}
+			lo, hi := blockRange(n, blocks, i)
+			f(i, lo, hi)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Go(run)
+	}
+	run()
+	wg.Wait()
+}
+
+// scratch is a buffer an op keeps between steps, grown on demand, so that
+// steps after the first allocate nothing for it.
+type scratch struct {
+	f32 []float32
+	f64 []float64
+}
+
+// get returns the buffer as n elements of T. Its contents are whatever the
+// last user left.
+func get[T blasFloat](s *scratch, n int) []T {
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		if cap(s.f32) < n {
+			s.f32 = make([]float32, n)
+		}
+		return any(s.f32[:n]).([]T)
+	default:
+		if cap(s.f64) < n {
+			s.f64 = make([]float64, n)
+		}
+		return any(s.f64[:n]).([]T)
+	}
+}
+
+// reuseOutputs makes the ops hand back the same output tensor every step
+// instead of a new one (see output). A variable so that benchmarks can
+// compare both.
+var reuseOutputs = true
+
+// output returns the tensor an op writes its result into: the one it
+// returned last time when shape and dtype agree, or a new zeroed one. A
+// tape machine forgets every value at Reset and the next run overwrites them
+// all before reading, so handing back the same tensor is safe and saves one
+// large allocation (and its zeroing and collection) per op and step.
+func output(last **tensor.Dense, dt tensor.Dtype, shape ...int) *tensor.Dense {
+	if reuseOutputs {
+		if t := *last; t != nil && t.Dtype() == dt && t.Shape().Eq(tensor.Shape(shape)) {
+			return t
+		}
+	}
+	t := tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	if reuseOutputs {
+		*last = t
+	}
+	return t
+}

@@ -1,0 +1,241 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// maxPoolOp is PyTorch's MaxPool2d(k): stride k, no padding, output
+// ⌊H/k⌋×⌊W/k⌋ (rows and columns past the last whole window are dropped). The
+// forward pass records, in an index buffer the op keeps, where in its input
+// plane each maximum was (the first one on ties, as PyTorch; a NaN wins), and
+// the gradient op scatters the output gradient there.
+type maxPoolOp struct {
+	kernel int
+
+	idx   []int32       // per output element: offset of its maximum in the input plane
+	idxOf *tensor.Dense // the input idx was computed from
+	out   *tensor.Dense
+}
+
+// poolShape is the output shape for input s, or an error.
+func poolShape(s tensor.Shape, k int) (tensor.Shape, error) {
+	if len(s) != 4 || k < 1 || s[2] < k || s[3] < k {
+		return nil, errors.Errorf("maxpool2d: kernel %d does not fit input %v", k, s)
+	}
+	return tensor.Shape{s[0], s[1], s[2] / k, s[3] / k}, nil
+}
+
+func (op *maxPoolOp) Arity() int { return 1 }
+func (op *maxPoolOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	t := G.TensorType{Dims: 4, Of: a}
+	return hm.NewFnType(t, t)
+}
+func (op *maxPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, errors.Errorf("maxpool2d: input shape is %T", in[0])
+	}
+	return poolShape(s, op.kernel)
+}
+func (op *maxPoolOp) ReturnsPtr() bool      { return false }
+func (op *maxPoolOp) CallsExtern() bool     { return false }
+func (op *maxPoolOp) OverwritesInput() int  { return -1 }
+func (op *maxPoolOp) WriteHash(h hash.Hash) { writeHash(h, "maxpool2d(%d)", op.kernel) }
+func (op *maxPoolOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
+func (op *maxPoolOp) String() string        { return fmt.Sprintf("MaxPool2d(%d)", op.kernel) }
+
+func (op *maxPoolOp) Do(values ...G.Value) (G.Value, error) {
+	if len(values) != 1 {
+		return nil, errors.Errorf("maxpool2d: %d inputs, want 1", len(values))
+	}
+	x, err := dense(values[0], "maxpool2d input")
+	if err != nil {
+		return nil, err
+	}
+	ys, err := poolShape(x.Shape(), op.kernel)
+	if err != nil {
+		return nil, err
+	}
+	y := output(&op.out, x.Dtype(), ys...)
+	idx := op.indices(ys.TotalSize())
+	switch x.Dtype() {
+	case tensor.Float32:
+		poolForward(x.Shape(), op.kernel, x.Float32s(), y.Float32s(), idx)
+	case tensor.Float64:
+		poolForward(x.Shape(), op.kernel, x.Float64s(), y.Float64s(), idx)
+	default:
+		return nil, errors.Errorf("maxpool2d: unsupported dtype %v", x.Dtype())
+	}
+	op.idxOf = x
+	return y, nil
+}
+
+func (op *maxPoolOp) indices(n int) []int32 {
+	if cap(op.idx) < n {
+		op.idx = make([]int32, n)
+	}
+	return op.idx[:n]
+}
+
+// poolForward writes each window's maximum to y and its offset in the input
+// plane to idx, sample block by sample block.
+func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
+	n, c, h, w := s[0], s[1], s[2], s[3]
+	ho, wo := h/k, w/k
+	forBlocks(n, n*c*h*w, func(_, lo, hi int) {
+		for p := lo * c; p < hi*c; p++ { // planes of the block's samples
+			plane := x[p*h*w : (p+1)*h*w]
+			yp, ip := y[p*ho*wo:(p+1)*ho*wo], idx[p*ho*wo:(p+1)*ho*wo]
+			if k == 2 {
+				pool2(plane, w, ho, wo, yp, ip)
+				continue
+			}
+			for oy := 0; oy < ho; oy++ {
+				for ox := 0; ox < wo; ox++ {
+					at := oy*k*w + ox*k
+					best, bi := plane[at], at
+					for ki := 0; ki < k; ki++ {
+						row := plane[(oy*k+ki)*w+ox*k : (oy*k+ki)*w+ox*k+k]
+						for kj, v := range row {
+							// Strictly greater keeps the first maximum; a NaN
+							// replaces it, as in PyTorch.
+							if v > best || v != v {
+								best, bi = v, (oy*k+ki)*w+ox*k+kj
+							}
+						}
+					}
+					yp[oy*wo+ox], ip[oy*wo+ox] = best, int32(bi)
+				}
+			}
+		}
+	})
+}
+
+// pool2 is the 2×2 case (every pooling layer of the course), unrolled: the
+// window is compared in PyTorch's order, top-left, top-right, bottom-left,
+// bottom-right.
+func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
+	for oy := 0; oy < ho; oy++ {
+		top := plane[2*oy*w : 2*oy*w+2*wo]
+		bottom := plane[(2*oy+1)*w : (2*oy+1)*w+2*wo]
+		yr, ir := y[oy*wo:(oy+1)*wo], idx[oy*wo:(oy+1)*wo]
+		base := 2 * oy * w
+		for ox := range yr {
+			best, bi := top[2*ox], base+2*ox
+			if v := top[2*ox+1]; v > best || v != v {
+				best, bi = v, base+2*ox+1
+			}
+			if v := bottom[2*ox]; v > best || v != v {
+				best, bi = v, base+w+2*ox
+			}
+			if v := bottom[2*ox+1]; v > best || v != v {
+				best, bi = v, base+w+2*ox+1
+			}
+			yr[ox], ir[ox] = best, int32(bi)
+		}
+	}
+}
+
+func (op *maxPoolOp) DiffWRT(int) []bool { return []bool{true} }
+
+func (op *maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(&maxPoolGradOp{fwd: op}, inputs[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}
+
+// maxPoolGradOp is the derivative of a maxPoolOp from (x, dy): dy scattered
+// to where each window's maximum was, zero elsewhere. Windows do not overlap,
+// so samples are independent and no sum depends on the partition.
+type maxPoolGradOp struct {
+	fwd *maxPoolOp
+	out *tensor.Dense
+}
+
+func (op *maxPoolGradOp) Arity() int { return 2 }
+func (op *maxPoolGradOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	t := G.TensorType{Dims: 4, Of: a}
+	return hm.NewFnType(t, t, t)
+}
+func (op *maxPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, errors.Errorf("maxpool2d gradient: shape is %T", in[0])
+	}
+	return s.Clone(), nil
+}
+func (op *maxPoolGradOp) ReturnsPtr() bool      { return false }
+func (op *maxPoolGradOp) CallsExtern() bool     { return false }
+func (op *maxPoolGradOp) OverwritesInput() int  { return -1 }
+func (op *maxPoolGradOp) WriteHash(h hash.Hash) { writeHash(h, "maxpool2d-grad(%d)", op.fwd.kernel) }
+func (op *maxPoolGradOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
+func (op *maxPoolGradOp) String() string        { return fmt.Sprintf("MaxPool2dGrad(%d)", op.fwd.kernel) }
+
+func (op *maxPoolGradOp) Do(values ...G.Value) (G.Value, error) {
+	if len(values) != 2 {
+		return nil, errors.Errorf("maxpool2d gradient: %d inputs, want 2", len(values))
+	}
+	x, err := dense(values[0], "maxpool2d gradient input")
+	if err != nil {
+		return nil, err
+	}
+	dy, err := dense(values[1], "maxpool2d gradient")
+	if err != nil {
+		return nil, err
+	}
+	ys, err := poolShape(x.Shape(), op.fwd.kernel)
+	if err != nil {
+		return nil, err
+	}
+	if !dy.Shape().Eq(ys) || dy.Dtype() != x.Dtype() {
+		return nil, errors.Errorf("maxpool2d gradient: output gradient %v %v for input %v %v", dy.Shape(), dy.Dtype(), x.Shape(), x.Dtype())
+	}
+	dx := output(&op.out, x.Dtype(), x.Shape()...)
+	switch x.Dtype() {
+	case tensor.Float32:
+		ensureIndices(op.fwd, x, x.Float32s())
+		poolBackward(x.Shape(), op.fwd.kernel, dy.Float32s(), dx.Float32s(), op.fwd.idx)
+	case tensor.Float64:
+		ensureIndices(op.fwd, x, x.Float64s())
+		poolBackward(x.Shape(), op.fwd.kernel, dy.Float64s(), dx.Float64s(), op.fwd.idx)
+	default:
+		return nil, errors.Errorf("maxpool2d gradient: unsupported dtype %v", x.Dtype())
+	}
+	return dx, nil
+}
+
+// ensureIndices recomputes the argmax indices if the forward op has not seen
+// this input (a gradient run on its own).
+func ensureIndices[T float](op *maxPoolOp, x *tensor.Dense, data []T) {
+	if op.idxOf == x {
+		return
+	}
+	ys, _ := poolShape(x.Shape(), op.kernel)
+	y := make([]T, ys.TotalSize())
+	poolForward(x.Shape(), op.kernel, data, y, op.indices(len(y)))
+	op.idxOf = x
+}
+
+func poolBackward[T float](s tensor.Shape, k int, dy, dx []T, idx []int32) {
+	n, c, h, w := s[0], s[1], s[2], s[3]
+	per := (h / k) * (w / k)
+	forBlocks(n, n*c*h*w, func(_, lo, hi int) {
+		clear(dx[lo*c*h*w : hi*c*h*w])
+		for p := lo * c; p < hi*c; p++ {
+			plane := dx[p*h*w : (p+1)*h*w]
+			for j, g := range dy[p*per : (p+1)*per] {
+				plane[idx[p*per+j]] += g
+			}
+		}
+	})
+}
