@@ -54,75 +54,76 @@ func gradCases() []gradCase {
 // (through gorgonia.Grad) against central differences in float64.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, tc := range gradCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(7, 11))
-			b := NewBuilder(NewStore(tensor.Float64, 3), Training)
-			g := b.Graph()
-			// Perturb the parameters away from their initial values (BatchNorm's
-			// γ=1, β=0 would hide mistakes).
-			x := G.NewTensor(g, tensor.Float64, len(tc.xShape), G.WithShape(tc.xShape...), G.WithName("x"), G.WithValue(randomTensor(r, tc.xShape...)))
-			y := tc.block(b, x)
-			if err := b.Err(); err != nil {
-				t.Fatal(err)
+		t.Run(tc.name, func(t *testing.T) { checkFiniteDifferences(t, tc) })
+	}
+}
+
+// checkFiniteDifferences checks one block: symbolic gradients (through gorgonia.Grad) against central
+// differences in float64, for the input and every learnable.
+func checkFiniteDifferences(t *testing.T, tc gradCase) {
+	r := rand.New(rand.NewPCG(7, 11))
+	b := NewBuilder(NewStore(tensor.Float64, 3), Training)
+	g := b.Graph()
+	x := G.NewTensor(g, tensor.Float64, len(tc.xShape), G.WithShape(tc.xShape...), G.WithName("x"), G.WithValue(randomTensor(r, tc.xShape...)))
+	y := tc.block(b, x)
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range b.Store().Params() {
+		if p.Kind == Learnable {
+			for i := range p.Value.Float64s() {
+				p.Value.Float64s()[i] += 0.5 * (2*r.Float64() - 1)
 			}
-			for _, p := range b.Store().Params() {
-				if p.Kind == Learnable {
-					for i := range p.Value.Float64s() {
-						p.Value.Float64s()[i] += 0.5 * (2*r.Float64() - 1)
-					}
-				}
+		}
+	}
+	cost := y
+	if !y.IsScalar() {
+		weights := G.NewTensor(g, tensor.Float64, y.Dims(), G.WithShape(y.Shape()...), G.WithName("R"), G.WithValue(randomTensor(r, y.Shape()...)))
+		cost = G.Must(G.Sum(G.Must(G.HadamardProd(y, weights))))
+	}
+	wrt := append(G.Nodes{x}, b.Learnables()...)
+	if _, err := G.Grad(cost, wrt...); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(wrt...))
+	defer vm.Close()
+	run := func() float64 {
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		c, err := scalar(cost.Value())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	run()
+	// Read every gradient before the finite differences run the graph again:
+	// a VM accumulates gradients until the solver zeroes them.
+	symbolic := make([][]float64, len(wrt))
+	for i, n := range wrt {
+		gv, err := n.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		symbolic[i] = append([]float64(nil), gv.Data().([]float64)...)
+	}
+	for k, n := range wrt {
+		data := n.Value().Data().([]float64)
+		const h = 1e-6
+		for i := range data {
+			orig := data[i]
+			data[i] = orig + h
+			up := run()
+			data[i] = orig - h
+			down := run()
+			data[i] = orig
+			numeric := (up - down) / (2 * h)
+			if rel := math.Abs(numeric-symbolic[k][i]) / math.Max(1e-6, math.Abs(numeric)+math.Abs(symbolic[k][i])); rel > 1e-5 {
+				t.Errorf("%s[%d]: symbolic %.10g, finite difference %.10g (relative error %.2g)", n.Name(), i, symbolic[k][i], numeric, rel)
 			}
-			cost := y
-			if !y.IsScalar() {
-				weights := G.NewTensor(g, tensor.Float64, y.Dims(), G.WithShape(y.Shape()...), G.WithName("R"), G.WithValue(randomTensor(r, y.Shape()...)))
-				cost = G.Must(G.Sum(G.Must(G.HadamardProd(y, weights))))
-			}
-			wrt := append(G.Nodes{x}, b.Learnables()...)
-			if _, err := G.Grad(cost, wrt...); err != nil {
-				t.Fatal(err)
-			}
-			vm := G.NewTapeMachine(g, G.BindDualValues(wrt...))
-			defer vm.Close()
-			run := func() float64 {
-				vm.Reset()
-				if err := vm.RunAll(); err != nil {
-					t.Fatal(err)
-				}
-				c, err := scalar(cost.Value())
-				if err != nil {
-					t.Fatal(err)
-				}
-				return c
-			}
-			run()
-			// Read every gradient before the finite differences run the graph
-			// again: a VM accumulates gradients until the solver zeroes them.
-			symbolic := make([][]float64, len(wrt))
-			for i, n := range wrt {
-				gv, err := n.Grad()
-				if err != nil {
-					t.Fatal(err)
-				}
-				symbolic[i] = append([]float64(nil), gv.Data().([]float64)...)
-			}
-			for k, n := range wrt {
-				analytic := symbolic[k]
-				data := n.Value().Data().([]float64)
-				const h = 1e-6
-				for i := range data {
-					orig := data[i]
-					data[i] = orig + h
-					up := run()
-					data[i] = orig - h
-					down := run()
-					data[i] = orig
-					numeric := (up - down) / (2 * h)
-					if rel := math.Abs(numeric-analytic[i]) / math.Max(1e-6, math.Abs(numeric)+math.Abs(analytic[i])); rel > 1e-5 {
-						t.Errorf("%s[%d]: symbolic %.10g, finite difference %.10g (relative error %.2g)", n.Name(), i, analytic[i], numeric, rel)
-					}
-				}
-			}
-		})
+		}
 	}
 }
 
