@@ -4,8 +4,18 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// ReLU adds max(x, 0), elementwise.
-func ReLU(b *Builder, x *G.Node) *G.Node { return unary(b, "relu", G.Rectify, x) }
+// ReLU adds max(x, 0), elementwise, as the zoo's reluOp (relu.go): one pass
+// forward into a reused tensor, one pass backward, where Gorgonia's Rectify
+// takes a comparison, a product and clones. Its gradient is 0 where x = 0, as
+// PyTorch's. A scalar goes through Rectify.
+func ReLU(b *Builder, x *G.Node) *G.Node {
+	return unary(b, "relu", func(x *G.Node) (*G.Node, error) {
+		if x.Dims() == 0 {
+			return G.Rectify(x)
+		}
+		return G.ApplyOp(&reluOp{dims: x.Dims()}, x)
+	}, x)
+}
 
 // Tanh adds tanh(x), elementwise.
 func Tanh(b *Builder, x *G.Node) *G.Node { return unary(b, "tanh", G.Tanh, x) }
