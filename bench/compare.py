@@ -208,20 +208,29 @@ def run_zoo(bins, side, model, args, tmp):
             "loss": rec.get("epoch_loss"), "blas": rec.get("env", {}).get("blas")}
 
 
+def torch_env(args):
+    """OMP_NUM_THREADS for a PyTorch side: torch reads it at start-up."""
+    return {"OMP_NUM_THREADS": str(args.torch_threads)} if args.torch_threads > 0 else None
+
+
 def run_course(model, args):
     out = run([sys.executable, "bench/course_pipeline.py", "--models", model, "--epochs", str(args.epochs),
-               "--seed", str(args.seed), "--lr", str(LR), "--batch", str(BATCH), "--data", args.data])
+               "--seed", str(args.seed), "--lr", str(LR), "--batch", str(BATCH), "--data", args.data],
+              env=torch_env(args))
+    threads = re.search(r"torch \S+, (\d+) threads", out)
     m = re.search(r"^\|\s*" + re.escape(model) + r"\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|", out, re.M)
     if not m:
         raise RuntimeError(f"course_pipeline.py printed no row for {model}:\n{out}")
     # The table rounds to 0.1 s; the per-model line printed by benchmark()
     # is no finer, which is enough for runs of seconds.
-    return {"seconds": float(m.group(2)), "accuracy": float(m.group(1))}
+    return {"seconds": float(m.group(2)), "accuracy": float(m.group(1)),
+            "threads": int(threads.group(1)) if threads else None}
 
 
 def run_preloaded(model, args):
     out = run([sys.executable, "bench/torch_preloaded.py", "--models", model, "--epochs", str(args.epochs),
-               "--seed", str(args.seed), "--lr", str(LR), "--batch", str(BATCH), "--data", args.data, "--json"])
+               "--seed", str(args.seed), "--lr", str(LR), "--batch", str(BATCH), "--data", args.data, "--json",
+               "--threads", str(args.torch_threads)], env=torch_env(args))
     rec = json.loads(out.strip().splitlines()[-1])
     return {"seconds": rec["train_seconds"], "accuracy": rec["test_accuracy"], "loss": rec["epoch_loss"],
             "threads": rec["threads"], "torch": rec["torch"]}
@@ -265,6 +274,13 @@ def torch_info():
     return torch.__version__, torch.get_num_threads()
 
 
+def torch_threads_used(res):
+    """The thread counts the PyTorch sides reported."""
+    seen = sorted({x.get("threads") for m in res["runs"].values() for s in ("course", "preloaded")
+                   for x in m.get(s, []) if x.get("threads")})
+    return "/".join(map(str, seen)) or "?"
+
+
 def verdict(ok):
     return "met" if ok else "**not met**"
 
@@ -278,7 +294,8 @@ def report(res, args):
     w(f"### Side by side ({res['date']}, `bench/compare.sh {' '.join(res['argv'])}`)")
     w("")
     w(f"{res['cpu']}, {res['cores']} cores; Go {res['go']} (GOMAXPROCS {res['gomaxprocs']}), OpenBLAS "
-      f"{res['openblas_threads']} thread(s) (graph/blas_openblas.go); torch {res['torch']} ({res['torch_threads']} threads), Debian. "
+      f"{res['openblas_threads']} thread(s) (graph/blas_openblas.go); torch {res['torch']}, Debian, "
+      f"{torch_threads_used(res)} thread(s) (its default here: {res['torch_threads']}). "
       f"{args.epochs} epoch(s) of 600 batches of 100, SGD lr 0.1, seed {args.seed}; "
       f"{'median of ' + str(args.rounds) + ' runs' if args.rounds > 1 else 'one run'} per side and model, "
       f"interleaved per model. Load average {res['load_before']} before, {res['load_after']} after.")
@@ -422,10 +439,26 @@ def main(argv=None):
     ap.add_argument("--sides", default=",".join(SIDES), help="which of " + ",".join(SIDES))
     ap.add_argument("--data", default=None, help="MNIST gz dir (default <repo>/../shared/data/mnist)")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"), help="Markdown report; raw figures go to the same name with .json")
+    ap.add_argument("--torch-threads", type=int, default=os.cpu_count() or 1,
+                    help="threads of both PyTorch sides (default: one per core, as the zoo uses every core; "
+                         "0: torch's own default, which is 1 on this 2-core VM)")
     ap.add_argument("--sgemm-benchtime", default="1s", help="go test -benchtime of each sgemm benchmark")
     ap.add_argument("--no-sgemm", action="store_true", help="skip the sgemm measurement")
     ap.add_argument("--no-allocs", action="store_true", help="skip the allocations per step")
+    ap.add_argument("--from-json", metavar="FILE", help="only rewrite the report from the raw figures of an earlier run")
     args = ap.parse_args(argv)
+
+    if args.from_json:
+        with open(args.from_json) as f:
+            res = json.load(f)
+        for k, v in res.get("args", {}).items():
+            if k not in ("out", "from_json"):
+                setattr(args, k, v)
+        md = report(res, args)
+        with open(args.out, "w") as f:
+            f.write(md)
+        print(md)
+        return 0
 
     import mnist_local
     args.data = os.path.abspath(args.data or mnist_local.default_data_dir())
@@ -438,7 +471,7 @@ def main(argv=None):
         if s not in SIDES:
             ap.error(f"unknown side {s!r}; want some of {', '.join(SIDES)}")
 
-    res = {"argv": argv, "date": datetime.date.today().isoformat(), "cpu": machine(),
+    res = {"argv": argv, "args": {k: v for k, v in vars(args).items() if k not in ("out", "from_json")}, "date": datetime.date.today().isoformat(), "cpu": machine(),
            "cores": os.cpu_count(), "load_before": loadavg(), "models": models}
     res["go"] = run(["go", "env", "GOVERSION"]).strip()
     res["gomaxprocs"] = os.environ.get("GOMAXPROCS", str(os.cpu_count()))
