@@ -14,7 +14,10 @@ round, so that drift in the machine's load hits all sides alike):
              (bench/course_pipeline.py)
   preloaded  PyTorch with MNIST preloaded as one tensor (bench/torch_preloaded.py)
 
-each trained from seed --seed for --epochs epochs (batches of 100, plain SGD
+the PyTorch sides once per thread count of --torch-threads (default 1 and
+one per core; the faster is reported: torch defaults to 1 thread on this VM,
+best for the MLPs, while 2 suit the CNNs and the zoo uses both cores), each
+trained from seed --seed for --epochs epochs (batches of 100, plain SGD
 at 0.1) and evaluated on the 10000 test images. It also measures sgemm on
 this machine (bench/sgemm: gonum and OpenBLAS, 1024³ and cnn2's shapes), the
 allocations of a training step (bench/gobench, both builds), counts the
@@ -208,40 +211,55 @@ def run_zoo(bins, side, model, args, tmp):
             "loss": rec.get("epoch_loss"), "blas": rec.get("env", {}).get("blas")}
 
 
-def torch_env(args):
-    """OMP_NUM_THREADS for a PyTorch side: torch reads it at start-up."""
-    return {"OMP_NUM_THREADS": str(args.torch_threads)} if args.torch_threads > 0 else None
+def torch_env(threads):
+    """OMP_NUM_THREADS for a PyTorch side (torch reads it at start-up); 0
+    leaves torch's default."""
+    return {"OMP_NUM_THREADS": str(threads)} if threads > 0 else None
 
 
-def run_course(model, args):
+def run_course(model, args, threads):
     out = run([sys.executable, "bench/course_pipeline.py", "--models", model, "--epochs", str(args.epochs),
                "--seed", str(args.seed), "--lr", str(LR), "--batch", str(BATCH), "--data", args.data],
-              env=torch_env(args))
-    threads = re.search(r"torch \S+, (\d+) threads", out)
+              env=torch_env(threads))
+    used = re.search(r"torch \S+, (\d+) threads", out)
     m = re.search(r"^\|\s*" + re.escape(model) + r"\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|", out, re.M)
     if not m:
         raise RuntimeError(f"course_pipeline.py printed no row for {model}:\n{out}")
     # The table rounds to 0.1 s; the per-model line printed by benchmark()
     # is no finer, which is enough for runs of seconds.
     return {"seconds": float(m.group(2)), "accuracy": float(m.group(1)),
-            "threads": int(threads.group(1)) if threads else None}
+            "threads": int(used.group(1)) if used else None}
 
 
-def run_preloaded(model, args):
+def run_preloaded(model, args, threads):
     out = run([sys.executable, "bench/torch_preloaded.py", "--models", model, "--epochs", str(args.epochs),
                "--seed", str(args.seed), "--lr", str(LR), "--batch", str(BATCH), "--data", args.data, "--json",
-               "--threads", str(args.torch_threads)], env=torch_env(args))
+               "--threads", str(threads)], env=torch_env(threads))
     rec = json.loads(out.strip().splitlines()[-1])
     return {"seconds": rec["train_seconds"], "accuracy": rec["test_accuracy"], "loss": rec["epoch_loss"],
             "threads": rec["threads"], "torch": rec["torch"]}
 
 
-def run_side(side, model, bins, args, tmp):
+def run_side(key, model, bins, args, tmp):
+    """Run one side; key is a side, for PyTorch with @threads."""
+    side, _, threads = key.partition("@")
     if side in ("ob", "go"):
         return run_zoo(bins, side, model, args, tmp)
     if side == "course":
-        return run_course(model, args)
-    return run_preloaded(model, args)
+        return run_course(model, args, int(threads or 0))
+    return run_preloaded(model, args, int(threads or 0))
+
+
+def run_keys(sides, torch_threads):
+    """The runs of a round: the zoo's sides, and each PyTorch side once per
+    thread count (side@threads)."""
+    keys = []
+    for s in sides:
+        if s in ("course", "preloaded"):
+            keys += [f"{s}@{t}" for t in torch_threads]
+        else:
+            keys.append(s)
+    return keys
 
 
 # ---------------------------------------------------------------- report
@@ -276,9 +294,30 @@ def torch_info():
 
 def torch_threads_used(res):
     """The thread counts the PyTorch sides reported."""
-    seen = sorted({x.get("threads") for m in res["runs"].values() for s in ("course", "preloaded")
-                   for x in m.get(s, []) if x.get("threads")})
-    return "/".join(map(str, seen)) or "?"
+    seen = sorted({x.get("threads") for m in res["runs"].values() for k, xs in m.items()
+                   if k.split("@")[0] in ("course", "preloaded") for x in xs if x.get("threads")})
+    return " and ".join(map(str, seen)) or "?"
+
+
+def side_figures(res, args):
+    """Per model and side: median epoch time and accuracy; for a PyTorch side
+    run at several thread counts, those of its fastest count, and per model
+    and PyTorch side all counts' times as {threads: seconds}."""
+    ep, acc, by_threads = {}, {}, {}
+    for m in res["models"]:
+        ep[m], acc[m], by_threads[m] = {}, {}, {}
+        for key, xs in res["runs"][m].items():
+            side, _, _ = key.partition("@")
+            t = median(x["seconds"] / args.epochs for x in xs)
+            a = median(x["accuracy"] for x in xs)
+            if t is None:
+                continue
+            if side in ("course", "preloaded"):
+                threads = median(x.get("threads") for x in xs)
+                by_threads[m].setdefault(side, {})[int(threads) if threads else 0] = t
+            if ep[m].get(side) is None or t < ep[m][side]:
+                ep[m][side], acc[m][side] = t, a
+    return ep, acc, by_threads
 
 
 def verdict(ok):
@@ -286,16 +325,17 @@ def verdict(ok):
 
 
 def report(res, args):
-    models, sides = res["models"], res["sides"]
-    ep = {m: {s: median(x["seconds"] / args.epochs for x in res["runs"][m][s]) for s in sides} for m in models}
-    acc = {m: {s: median(x["accuracy"] for x in res["runs"][m][s]) for s in sides} for m in models}
+    models = res["models"]
+    ep, acc, by_threads = side_figures(res, args)
+    several = any(len(v) > 1 for t in by_threads.values() for v in t.values())
+    best_note = ", each PyTorch figure that of its faster thread count" if several else ""
     L = []
     w = L.append
     w(f"### Side by side ({res['date']}, `bench/compare.sh {' '.join(res['argv'])}`)")
     w("")
     w(f"{res['cpu']}, {res['cores']} cores; Go {res['go']} (GOMAXPROCS {res['gomaxprocs']}), OpenBLAS "
       f"{res['openblas_threads']} thread(s) (graph/blas_openblas.go); torch {res['torch']}, Debian, "
-      f"{torch_threads_used(res)} thread(s) (its default here: {res['torch_threads']}). "
+      f"run with {torch_threads_used(res)} thread(s) (its default here: {res['torch_threads']}){best_note}; "
       f"{args.epochs} epoch(s) of 600 batches of 100, SGD lr 0.1, seed {args.seed}; "
       f"{'median of ' + str(args.rounds) + ' runs' if args.rounds > 1 else 'one run'} per side and model, "
       f"interleaved per model. Load average {res['load_before']} before, {res['load_after']} after.")
@@ -304,9 +344,18 @@ def report(res, args):
     w("")
     w("| model | zoo, OpenBLAS | zoo, pure Go | course pipeline | PyTorch preloaded | vs course pipeline | vs preloaded | pure Go ÷ OpenBLAS |")
     w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+    def torch_cell(m, side):
+        times = by_threads[m].get(side, {})
+        if len(times) < 2:
+            return fmt(ep[m].get(side))
+        best = min(times, key=times.get)
+        others = ", ".join(f"{t} t: {v:.2f}" for t, v in sorted(times.items()) if t != best)
+        return f"{times[best]:.2f} ({best} t; {others})"
+
     for m in models:
         e = ep[m]
-        w(f"| {m} | {fmt(e.get('ob'))} | {fmt(e.get('go'))} | {fmt(e.get('course'))} | {fmt(e.get('preloaded'))} "
+        w(f"| {m} | {fmt(e.get('ob'))} | {fmt(e.get('go'))} | {torch_cell(m, 'course')} | {torch_cell(m, 'preloaded')} "
           f"| {fmt(ratio(e.get('course'), e.get('ob')), 1, '×')} | {fmt(ratio(e.get('preloaded'), e.get('ob')), 2, '×')} "
           f"| {fmt(ratio(e.get('go'), e.get('ob')), 1, '×')} |")
     w("")
@@ -439,9 +488,10 @@ def main(argv=None):
     ap.add_argument("--sides", default=",".join(SIDES), help="which of " + ",".join(SIDES))
     ap.add_argument("--data", default=None, help="MNIST gz dir (default <repo>/../shared/data/mnist)")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"), help="Markdown report; raw figures go to the same name with .json")
-    ap.add_argument("--torch-threads", type=int, default=os.cpu_count() or 1,
-                    help="threads of both PyTorch sides (default: one per core, as the zoo uses every core; "
-                         "0: torch's own default, which is 1 on this 2-core VM)")
+    ap.add_argument("--torch-threads", default=",".join(sorted({"1", str(os.cpu_count() or 1)})),
+                    help="comma-separated thread counts to run each PyTorch side with; the faster is reported "
+                         "(default 1 and one per core: torch's default here is 1, which suits the MLPs, "
+                         "while the zoo uses every core; 0 is torch's own default)")
     ap.add_argument("--sgemm-benchtime", default="1s", help="go test -benchtime of each sgemm benchmark")
     ap.add_argument("--no-sgemm", action="store_true", help="skip the sgemm measurement")
     ap.add_argument("--no-allocs", action="store_true", help="skip the allocations per step")
@@ -466,6 +516,10 @@ def main(argv=None):
     for m in models:
         if m not in MODELS:
             ap.error(f"unknown model {m!r}; want some of {', '.join(MODELS)}")
+    try:
+        args.torch_threads = [int(t) for t in str(args.torch_threads).split(",")]
+    except ValueError:
+        ap.error(f"--torch-threads {args.torch_threads!r}: want comma-separated integers")
     sides = [s.strip() for s in args.sides.split(",")]
     for s in sides:
         if s not in SIDES:
@@ -492,12 +546,14 @@ def main(argv=None):
             for s in ("ob", "go"):
                 if s in sides:
                     res["allocs"][s] = step_allocs(bins, s, models)
-        res["runs"] = {m: {s: [] for s in sides} for m in models}
+        keys = run_keys(sides, args.torch_threads)
+        res["runs"] = {m: {s: [] for s in keys} for m in models}
         for i, m in enumerate(models):
             for r in range(args.rounds):
-                k = (i + r) % len(sides)
-                for s in sides[k:] + sides[:k]:
-                    log(f"{m}: {SIDE_NAMES[s]} (round {r + 1}/{args.rounds})")
+                k = (i + r) % len(keys)
+                for s in keys[k:] + keys[:k]:
+                    side, _, threads = s.partition("@")
+                    log(f"{m}: {SIDE_NAMES[side]}{', ' + threads + ' thread(s)' if threads else ''} (round {r + 1}/{args.rounds})")
                     try:
                         out = run_side(s, m, bins, args, tmp)
                     except (RuntimeError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as e:
