@@ -35,12 +35,15 @@ type Builder struct {
 	store      *Store
 	mode       Mode
 	learnables G.Nodes
-	err        error
+	// data are the nodes that hold data: the inputs made by Input, and
+	// reshapes of them. Blocks applied to them skip the input gradient.
+	data map[*G.Node]bool
+	err  error
 }
 
 // NewBuilder starts a new graph over the given store.
 func NewBuilder(s *Store, mode Mode) *Builder {
-	return &Builder{graph: G.NewGraph(), store: s, mode: mode}
+	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}}
 }
 
 // Graph is the expression graph being built.
@@ -87,13 +90,23 @@ func (b *Builder) ok(inputs ...*G.Node) bool {
 }
 
 // Input adds a named input node of the given shape (batch first), to be fed
-// with G.Let before each run.
+// with G.Let before each run. It holds data: the blocks applied to it
+// (directly or through Flatten) do not compute a gradient with respect to
+// it, which the first layer would otherwise spend as much time on as on its
+// forward product; to differentiate with respect to an input, make the node
+// with G.NewTensor instead.
 func (b *Builder) Input(name string, shape ...int) *G.Node {
 	if b.err != nil {
 		return nil
 	}
-	return G.NewTensor(b.graph, b.store.dtype, len(shape), G.WithShape(shape...), G.WithName(name))
+	n := G.NewTensor(b.graph, b.store.dtype, len(shape), G.WithShape(shape...), G.WithName(name))
+	b.data[n] = true
+	return n
 }
+
+// isData reports whether n holds data rather than a value computed from
+// parameters (see Input).
+func (b *Builder) isData(n *G.Node) bool { return b.data[n] }
 
 // node binds a stored parameter into the graph; learnables are recorded.
 func (b *Builder) node(p *Param) *G.Node {

@@ -35,7 +35,7 @@ func Conv2d(b *Builder, name string, x *G.Node, out, kernel, pad int) *G.Node {
 		b.fail(err, "conv2d")
 		return nil
 	}
-	y, err := G.ApplyOp(&conv2dOp{name: name, pad: pad}, x, b.node(w), b.node(bias))
+	y, err := G.ApplyOp(&conv2dOp{name: name, pad: pad, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
 	b.fail(err, "conv2d "+name)
 	return y
 }

@@ -117,6 +117,9 @@ func col2im[T blasFloat](g convGeom, dcol, dx []T) {
 type conv2dOp struct {
 	name string
 	pad  int
+	// dataInput is set when x is data (a Builder input): nothing asks for
+	// its gradient, which would cost a product and a col2im per sample.
+	dataInput bool
 
 	col    scratch       // im2col of every sample of the last forward pass
 	colFor colKey        // what col is laid out for; its padding entries are zero
@@ -163,12 +166,14 @@ func (op *conv2dOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return tensor.Shape{g.n, g.o, g.ho, g.wo}, nil
 }
-func (op *conv2dOp) ReturnsPtr() bool      { return false }
-func (op *conv2dOp) CallsExtern() bool     { return false }
-func (op *conv2dOp) OverwritesInput() int  { return -1 }
-func (op *conv2dOp) WriteHash(h hash.Hash) { writeHash(h, "conv2d(%s,%d)", op.name, op.pad) }
-func (op *conv2dOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
-func (op *conv2dOp) String() string        { return fmt.Sprintf("Conv2d(%s, pad %d)", op.name, op.pad) }
+func (op *conv2dOp) ReturnsPtr() bool     { return false }
+func (op *conv2dOp) CallsExtern() bool    { return false }
+func (op *conv2dOp) OverwritesInput() int { return -1 }
+func (op *conv2dOp) WriteHash(h hash.Hash) {
+	writeHash(h, "conv2d(%s,%d,%v)", op.name, op.pad, op.dataInput)
+}
+func (op *conv2dOp) Hashcode() uint32 { return hashOf(op.WriteHash) }
+func (op *conv2dOp) String() string   { return fmt.Sprintf("Conv2d(%s, pad %d)", op.name, op.pad) }
 
 // convInputs unpacks and checks the dense inputs of the conv ops.
 func convInputs(what string, values []G.Value, want int) ([]*tensor.Dense, error) {
@@ -256,23 +261,22 @@ func unfold[T blasFloat](g convGeom, x, col []T) {
 	})
 }
 
-func (op *conv2dOp) DiffWRT(int) []bool { return []bool{true, true, true} }
+func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.dataInput, true, true} }
 
 func (op *conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w, b := inputs[0], inputs[1], inputs[2]
-	dx, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: 0}, x, w, grad)
-	if err != nil {
-		return nil, err
+	grads := make(G.Nodes, 3)
+	for wrt := range grads {
+		if wrt == 0 && op.dataInput {
+			continue
+		}
+		d, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: wrt, biasShape: b.Shape()}, x, w, grad)
+		if err != nil {
+			return nil, err
+		}
+		grads[wrt] = d
 	}
-	dw, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: 1}, x, w, grad)
-	if err != nil {
-		return nil, err
-	}
-	db, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: 2, biasShape: b.Shape()}, x, w, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx, dw, db}, nil
+	return grads, nil
 }
 
 // conv2dGradOp is the derivative of a conv2dOp, from (x, W, dy), with respect

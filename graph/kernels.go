@@ -57,7 +57,12 @@ func blockRange(n, blocks, i int) (lo, hi int) { return i * n / blocks, (i + 1) 
 // its samples and to per-block scratch, so that which worker ran a block
 // does not matter.
 func forBlocks(n int, work int, f func(block, lo, hi int)) {
-	blocks := blockCount(n)
+	forBlocksOf(blockCount(n), n, work, f)
+}
+
+// forBlocksOf is forBlocks with the number of blocks given: a partition that
+// depends on sizes alone, as forBlocks'.
+func forBlocksOf(blocks, n int, work int, f func(block, lo, hi int)) {
 	workers := min(runtime.GOMAXPROCS(0), blocks)
 	if workers <= 1 || work < parallelWork {
 		for i := 0; i < blocks; i++ {

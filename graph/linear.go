@@ -6,7 +6,8 @@ import (
 
 // Linear adds y = x·W + b for x of shape (N, in), PyTorch's nn.Linear(in,
 // out) with parameters name+".weight" (PyTorch shape out×in, held here as its
-// transpose, in×out) and name+".bias".
+// transpose, in×out) and name+".bias". It is one op with the bias fused (see
+// linearOp).
 func Linear(b *Builder, name string, x *G.Node, out int) *G.Node {
 	if !b.ok(x) || !b.expectDims("linear "+name, x, 2) {
 		return nil
@@ -26,13 +27,8 @@ func Linear(b *Builder, name string, x *G.Node, out int) *G.Node {
 		b.fail(err, "linear")
 		return nil
 	}
-	xw, err := G.Mul(x, b.node(w))
-	if err != nil {
-		b.fail(err, "linear "+name)
-		return nil
-	}
-	y, err := G.BroadcastAdd(xw, b.node(bias), nil, []byte{0})
-	b.fail(err, "linear "+name+" bias")
+	y, err := G.ApplyOp(&linearOp{name: name, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
+	b.fail(err, "linear "+name)
 	return y
 }
 
@@ -52,5 +48,8 @@ func Flatten(b *Builder, x *G.Node) *G.Node {
 	}
 	y, err := G.Reshape(x, []int{s[0], s.TotalSize() / s[0]})
 	b.fail(err, "flatten")
+	if err == nil && b.isData(x) {
+		b.data[y] = true
+	}
 	return y
 }

@@ -118,9 +118,16 @@ func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
 	})
 }
 
-// pool2 is the 2×2 case (every pooling layer of the course), unrolled: the
-// window is compared in PyTorch's order, top-left, top-right, bottom-left,
-// bottom-right.
+// pool2 is the 2×2 case (every pooling layer of the course), without
+// branches on the values: a compare-and-branch per element mispredicts on a
+// network's values as often as not, and cost cnn1 a quarter of its step. The
+// maximum comes from Go's max (MAXSS) and the index of its first occurrence in
+// PyTorch's order (top-left, top-right, bottom-left, bottom-right) from
+// equality tests turned into arithmetic. A window holding a NaN, where max
+// gives NaN and no test is equal, takes the compare-and-branch path of
+// poolWindow2. The one difference from comparing in order: a window whose
+// maximum is a zero of both signs gives +0 (the gradient goes to the same
+// element).
 func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
 	for oy := 0; oy < ho; oy++ {
 		top := plane[2*oy*w : 2*oy*w+2*wo]
@@ -128,19 +135,46 @@ func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
 		yr, ir := y[oy*wo:(oy+1)*wo], idx[oy*wo:(oy+1)*wo]
 		base := 2 * oy * w
 		for ox := range yr {
-			best, bi := top[2*ox], base+2*ox
-			if v := top[2*ox+1]; v > best || v != v {
-				best, bi = v, base+2*ox+1
+			a, b, c, d := top[2*ox], top[2*ox+1], bottom[2*ox], bottom[2*ox+1]
+			m := max(max(a, b), max(c, d))
+			// Past a: one step right; past b too: down a row and back left;
+			// past c too: one step right.
+			pastA := notEqual(a, m)
+			pastB := pastA & notEqual(b, m)
+			pastC := pastB & notEqual(c, m)
+			at := base + 2*ox + pastA + pastB*(w-1) + pastC
+			if m != m {
+				m, at = poolWindow2(a, b, c, d, base+2*ox, w)
 			}
-			if v := bottom[2*ox]; v > best || v != v {
-				best, bi = v, base+w+2*ox
-			}
-			if v := bottom[2*ox+1]; v > best || v != v {
-				best, bi = v, base+w+2*ox+1
-			}
-			yr[ox], ir[ox] = best, int32(bi)
+			yr[ox], ir[ox] = m, int32(at)
 		}
 	}
+}
+
+// notEqual is 1 when v != m and 0 otherwise, without a branch (SETcc).
+func notEqual[T float](v, m T) int {
+	var r int
+	if v != m {
+		r = 1
+	}
+	return r
+}
+
+// poolWindow2 is the maximum of a 2×2 window (a, b over c, d, a at offset at
+// of a plane of width w) and its offset, compared in order: the first maximum
+// wins, and a NaN replaces it, as in PyTorch.
+func poolWindow2[T float](a, b, c, d T, at, w int) (T, int) {
+	best, bi := a, at
+	if b > best || b != b {
+		best, bi = b, at+1
+	}
+	if c > best || c != c {
+		best, bi = c, at+w
+	}
+	if d > best || d != d {
+		best, bi = d, at+w+1
+	}
+	return best, bi
 }
 
 func (op *maxPoolOp) DiffWRT(int) []bool { return []bool{true} }
