@@ -9,10 +9,10 @@
 #   bench/ab_step.sh HEAD                          # 8 rounds of every model
 #   bench/ab_step.sh -r 4 -b 'Step/^(cnn2|cnn3)$' HEAD
 #
-# The old tree is `git archive REV` with the working tree's
-# bench/gobench/step_test.go copied in, so both measure the same way (the
-# warm-up step). Raw outputs stay in DIR (default a new temporary directory)
-# as {old,new}-{go,openblas}.txt. benchstat: go install
+# The old tree is `git archive REV`, measured with its own
+# bench/gobench/step_test.go (each tree's harness step; REV must have the
+# warm-up step, f11613e and later). Raw outputs stay in DIR (default a new
+# temporary directory) as {old,new}-{go,openblas}.txt. benchstat: go install
 # golang.org/x/perf/cmd/benchstat@latest (without it, the raw files remain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,6 @@ mkdir -p "$dir"
 old=$dir/old-tree
 rm -rf "$old" && mkdir -p "$old"
 git archive "$rev" | tar -x -C "$old"
-cp bench/gobench/step_test.go "$old/bench/gobench/step_test.go"
 
 tags=(go openblas)
 for t in "${tags[@]}"; do

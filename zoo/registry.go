@@ -170,6 +170,7 @@ type built struct {
 	targets *G.Node // (batch, classes) one-hot; training only
 	logits  *G.Node // (batch, classes)
 	loss    *G.Node // training only
+	grads   G.Nodes // training only: the gradient of loss for each learnable
 }
 
 // build adds the model to a new graph over the store, checks the shape of
@@ -197,9 +198,11 @@ func build(a Architecture, s *graph.Store, mode graph.Mode, batch int, in Input)
 		if err := b.Err(); err != nil {
 			return nil, errors.Wrapf(err, "building %s", a.Name)
 		}
-		if _, err := G.Grad(m.loss, b.Learnables()...); err != nil {
+		grads, err := G.Grad(m.loss, b.Learnables()...)
+		if err != nil {
 			return nil, errors.Wrapf(err, "differentiating %s", a.Name)
 		}
+		m.grads = grads
 	}
 	return m, nil
 }

@@ -178,30 +178,15 @@ func (m *Model) train(ctx context.Context, train, test *loader.Dataset, cfg Conf
 	if cfg.BatchSize > train.N {
 		return nil, errors.Errorf("batch size %d is larger than the %d training samples", cfg.BatchSize, train.N)
 	}
-	net, err := build(m.Arch, m.Store, graph.Training, cfg.BatchSize, m.Input)
+	tr, err := m.NewTrainer(cfg.BatchSize, cfg.LR)
 	if err != nil {
 		return nil, err
 	}
+	defer tr.Close()
 	batches, err := loader.NewBatcher(train, cfg.BatchSize)
 	if err != nil {
 		return nil, errors.Wrap(err, "training batches")
 	}
-	xs := make([]float32, cfg.BatchSize*train.SampleSize())
-	ys := make([]float32, cfg.BatchSize*train.Classes)
-	// The inputs are bound once to tensors over reused buffers; each step
-	// only rewrites the buffers.
-	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(xs))); err != nil {
-		return nil, errors.Wrap(err, "binding the input")
-	}
-	if err := G.Let(net.targets, tensor.New(tensor.WithShape(net.targets.Shape()...), tensor.WithBacking(ys))); err != nil {
-		return nil, errors.Wrap(err, "binding the targets")
-	}
-	learnables := net.b.Learnables()
-	vm := G.NewTapeMachine(net.b.Graph(), G.BindDualValues(learnables...))
-	defer vm.Close()
-	// The loss is a mean over the batch already: no WithBatchSize here.
-	solver := G.NewVanillaSolver(G.WithLearnRate(cfg.LR))
-	grads := G.NodesToValueGrads(learnables)
 
 	params := m.Store.Count()
 	res := &Result{Model: m.Arch.Name, Params: params}
@@ -215,22 +200,15 @@ func (m *Model) train(ctx context.Context, train, test *loader.Dataset, cfg Conf
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			batches.Fill(step, xs, ys, nil)
-			if err := vm.RunAll(); err != nil {
-				return nil, errors.Wrapf(err, "%s: epoch %d, step %d", m.Arch.Name, epoch, step+1)
-			}
-			loss, err := lossValue(net.loss)
+			batches.Fill(step, tr.x, tr.targets, nil)
+			loss, err := tr.step()
 			if err != nil {
-				return nil, err
+				return nil, errors.Wrapf(err, "%s: epoch %d, step %d", m.Arch.Name, epoch, step+1)
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > MaxLoss {
 				return nil, &DivergedError{Model: m.Arch.Name, Epoch: epoch, Step: step + 1, Loss: loss}
 			}
 			sum += loss
-			if err := solver.Step(grads); err != nil {
-				return nil, errors.Wrapf(err, "%s: SGD step", m.Arch.Name)
-			}
-			vm.Reset()
 		}
 		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Loss: sum / float64(steps)}
 		res.EpochLoss = append(res.EpochLoss, p.Loss)
@@ -253,6 +231,99 @@ func (m *Model) train(ctx context.Context, train, test *loader.Dataset, cfg Conf
 	res.SamplesPerSecond = float64(steps*cfg.BatchSize*cfg.Epochs) / res.TrainSeconds
 	return res, nil
 }
+
+// Trainer runs SGD steps on a model's training graph, compiled once: the
+// harness's inner loop, for callers that bring their own batches. It is not
+// safe for concurrent use (one graph and one VM per goroutine).
+type Trainer struct {
+	m       *Model
+	net     *built
+	vm      G.VM
+	solver  sgd
+	grads   []G.ValueGrad
+	x       []float32 // the input batch the graph reads, (batch, C, H, W)
+	targets []float32 // one-hot targets, (batch, classes)
+}
+
+// NewTrainer builds the training graph of m for batches of the given size:
+// the loss (mean softmax cross-entropy over the batch), its gradient from
+// gorgonia.Grad and a tape machine, with plain SGD at learning rate lr.
+func (m *Model) NewTrainer(batch int, lr float64) (*Trainer, error) {
+	if batch < 1 {
+		return nil, errors.Errorf("batch size must be at least 1, got %d", batch)
+	}
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return nil, errors.Errorf("learning rate must be a positive number, got %v", lr)
+	}
+	net, err := build(m.Arch, m.Store, graph.Training, batch, m.Input)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{
+		m: m, net: net, solver: sgd{lr: lr},
+		x:       make([]float32, batch*m.Input.Channels*m.Input.Height*m.Input.Width),
+		targets: make([]float32, batch*m.Input.Classes),
+	}
+	// The inputs are bound once to tensors over reused buffers; each step
+	// only rewrites the buffers.
+	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(t.x))); err != nil {
+		return nil, errors.Wrap(err, "binding the input")
+	}
+	if err := G.Let(net.targets, tensor.New(tensor.WithShape(net.targets.Shape()...), tensor.WithBacking(t.targets))); err != nil {
+		return nil, errors.Wrap(err, "binding the targets")
+	}
+	// No dual values: the gradients are read from the nodes gorgonia.Grad
+	// made, which every run overwrites (see sgd).
+	t.vm = G.NewTapeMachine(net.b.Graph())
+	learnables := net.b.Learnables()
+	t.grads = make([]G.ValueGrad, len(learnables))
+	for i, n := range learnables {
+		t.grads[i] = paramGrad{param: n, grad: net.grads[i]}
+	}
+	return t, nil
+}
+
+// Step trains on one batch: x holds batch samples (C·H·W values each, in
+// [0, 1] for the zoo's datasets) and labels their classes. It returns the
+// batch's loss before the update.
+func (t *Trainer) Step(x []float32, labels []int) (float64, error) {
+	batch := len(t.targets) / t.m.Input.Classes
+	if len(x) != len(t.x) || len(labels) != batch {
+		return 0, errors.Errorf("a step takes %d samples of %d values: got %d values and %d labels",
+			batch, len(t.x)/batch, len(x), len(labels))
+	}
+	copy(t.x, x)
+	clear(t.targets)
+	for i, l := range labels {
+		if l < 0 || l >= t.m.Input.Classes {
+			return 0, errors.Errorf("label %d of sample %d is outside the %d classes", l, i, t.m.Input.Classes)
+		}
+		t.targets[i*t.m.Input.Classes+l] = 1
+	}
+	return t.step()
+}
+
+// step runs the graph on the bound buffers and updates the weights.
+func (t *Trainer) step() (float64, error) {
+	defer t.vm.Reset()
+	if err := t.vm.RunAll(); err != nil {
+		return 0, err
+	}
+	loss, err := lossValue(t.net.loss)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > MaxLoss {
+		return loss, nil // the caller decides; the weights are left as they were
+	}
+	if err := t.solver.Step(t.grads); err != nil {
+		return 0, errors.Wrapf(err, "%s: SGD step", t.m.Arch.Name)
+	}
+	return loss, nil
+}
+
+// Close releases the trainer's VM.
+func (t *Trainer) Close() { t.vm.Close() }
 
 func lossValue(n *G.Node) (float64, error) {
 	switch v := n.Value().(type) {

@@ -4,10 +4,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
-
-	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -15,10 +11,10 @@ import (
 const stepsPerEpoch = 600
 
 // BenchmarkStep times one training step of each course model as zoo.Train
-// runs it (batch 100, SGD at 0.1, the loss and its gradient from
-// gorgonia.Grad, one tape machine compiled once and Reset each step), on a
-// fixed batch of random images: the loader's copy of a batch (about 0.1 ms)
-// is left out. It reports allocations per step and the epoch time the step
+// runs it (zoo.Trainer: batch 100, SGD at 0.1, the loss and its gradient
+// from gorgonia.Grad, one tape machine compiled once and Reset each step), on
+// a fixed batch of random images, copied in as the loader copies a batch. It
+// reports allocations per step and the epoch time the step
 // time implies (s/epoch = 600 steps), after one warm-up step.
 func BenchmarkStep(b *testing.B) {
 	for _, name := range zoo.Names()[:7] {
@@ -42,49 +38,31 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-// newStep builds a's training graph the way zoo.Train does and returns one
-// SGD step over it.
+// newStep makes a's model from seed 0 and returns one SGD step of its
+// zoo.Trainer, the loop zoo.Train runs, on a fixed batch.
 func newStep(b *testing.B, a zoo.Architecture, batch int) func() {
 	in := zoo.MNISTInput
-	store := graph.NewStore(tensor.Float32, 0)
-	bld := graph.NewBuilder(store, graph.Training)
-	x := bld.Input("x", batch, in.Channels, in.Height, in.Width)
-	logits := a.Build(bld, x, in.Classes)
-	targets := bld.Input("targets", batch, in.Classes)
-	loss := graph.SoftmaxCrossEntropy(bld, logits, targets)
-	if err := bld.Err(); err != nil {
+	m, err := zoo.New(a, in, 0)
+	if err != nil {
 		b.Fatal(err)
 	}
-	learnables := bld.Learnables()
-	if _, err := G.Grad(loss, learnables...); err != nil {
+	tr, err := m.NewTrainer(batch, 0.1)
+	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(tr.Close)
 	r := rand.New(rand.NewPCG(1, 2))
 	xs := make([]float32, batch*in.Channels*in.Height*in.Width)
 	for i := range xs {
 		xs[i] = r.Float32()
 	}
-	ys := make([]float32, batch*in.Classes)
-	for i := 0; i < batch; i++ {
-		ys[i*in.Classes+r.IntN(in.Classes)] = 1
+	labels := make([]int, batch)
+	for i := range labels {
+		labels[i] = r.IntN(in.Classes)
 	}
-	if err := G.Let(x, tensor.New(tensor.WithShape(x.Shape()...), tensor.WithBacking(xs))); err != nil {
-		b.Fatal(err)
-	}
-	if err := G.Let(targets, tensor.New(tensor.WithShape(targets.Shape()...), tensor.WithBacking(ys))); err != nil {
-		b.Fatal(err)
-	}
-	vm := G.NewTapeMachine(bld.Graph(), G.BindDualValues(learnables...))
-	b.Cleanup(func() { vm.Close() })
-	solver := G.NewVanillaSolver(G.WithLearnRate(0.1))
-	grads := G.NodesToValueGrads(learnables)
 	return func() {
-		if err := vm.RunAll(); err != nil {
+		if _, err := tr.Step(xs, labels); err != nil {
 			b.Fatal(err)
 		}
-		if err := solver.Step(grads); err != nil {
-			b.Fatal(err)
-		}
-		vm.Reset()
 	}
 }
