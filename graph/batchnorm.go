@@ -52,7 +52,8 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 }
 
 // batchNormOp computes the normalisation; in training it keeps the batch
-// mean and 1/sqrt(σ²+ε) for its gradient ops.
+// mean and 1/sqrt(σ²+ε) for its gradient ops, and the per-channel sums of dy
+// that those ops share.
 type batchNormOp struct {
 	name              string
 	training          bool
@@ -62,6 +63,22 @@ type batchNormOp struct {
 	batches           []int64
 	mean, invStd      []float64 // of the last training batch, per channel
 	lastN, lastSpread int
+	out               *tensor.Dense
+
+	// gen counts Do calls, so that gradient sums of an earlier step (or of
+	// statistics since replaced) are never taken for this one's.
+	gen  uint64
+	sums bnSums
+}
+
+// bnSums are Σdy and Σdy·(x-μ) per channel: each of the three gradient ops
+// needs them, so the first to run in a step computes them for the others.
+// They hold for the forward run gen and the tensors x and dy; Gorgonia may
+// run the gradient ops in any order.
+type bnSums struct {
+	gen            uint64
+	x, dy          *tensor.Dense
+	sumDy, sumDyXc []float64
 }
 
 func (op *batchNormOp) Arity() int { return 3 }
@@ -104,7 +121,8 @@ func (op *batchNormOp) Do(values ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	y := newLike(x, x.Shape()...)
+	op.gen++
+	y := output(&op.out, x.Dtype(), x.Shape()...)
 	switch x.Dtype() {
 	case tensor.Float32:
 		err = bnForward(op, x.Shape(), x.Float32s(), gamma.Float32s(), beta.Float32s(), y.Float32s(), op.runningMean.Float32s(), op.runningVar.Float32s())
@@ -116,6 +134,10 @@ func (op *batchNormOp) Do(values ...G.Value) (G.Value, error) {
 	return y, err
 }
 
+// bnForward normalises x into y. The batch statistics are computed with the
+// channels shared among goroutines, each channel's sums on one goroutine in a
+// fixed order, so that they do not depend on GOMAXPROCS; the normalisation,
+// elementwise, is shared out by samples, whose memory is contiguous.
 func bnForward[T float](op *batchNormOp, shape tensor.Shape, x, gamma, beta, y, runMean, runVar []T) error {
 	n, c, spread := shape[0], shape[1], shape[2]*shape[3]
 	m := n * spread
@@ -126,46 +148,81 @@ func bnForward[T float](op *batchNormOp, shape tensor.Shape, x, gamma, beta, y, 
 		op.mean, op.invStd = make([]float64, c), make([]float64, c)
 	}
 	op.lastN, op.lastSpread = n, spread
-	for ch := 0; ch < c; ch++ {
-		var mean, invStd float64
-		if op.training {
-			var sum float64
-			for i := 0; i < n; i++ {
-				for _, v := range x[(i*c+ch)*spread : (i*c+ch+1)*spread] {
-					sum += float64(v)
-				}
-			}
-			mean = sum / float64(m)
-			var sq float64
-			for i := 0; i < n; i++ {
-				for _, v := range x[(i*c+ch)*spread : (i*c+ch+1)*spread] {
-					d := float64(v) - mean
-					sq += d * d
-				}
-			}
-			variance := sq / float64(m)
-			invStd = 1 / math.Sqrt(variance+op.eps)
-			op.mean[ch], op.invStd[ch] = mean, invStd
-			mom := op.momentum
-			runMean[ch] = T((1-mom)*float64(runMean[ch]) + mom*mean)
-			runVar[ch] = T((1-mom)*float64(runVar[ch]) + mom*variance*float64(m)/float64(m-1))
-		} else {
-			mean = float64(runMean[ch])
-			invStd = 1 / math.Sqrt(float64(runVar[ch])+op.eps)
-		}
-		scale := float64(gamma[ch]) * invStd
-		shift := float64(beta[ch]) - mean*scale
-		for i := 0; i < n; i++ {
-			base := (i*c + ch) * spread
-			for j, v := range x[base : base+spread] {
-				y[base+j] = T(float64(v)*scale + shift)
-			}
-		}
-	}
+	mean, invStd := op.mean, op.invStd
 	if op.training {
+		forBlocks(c, 3*len(x), func(_, lo, hi int) {
+			// Sums of x-k per channel in one pass, k the channel's
+			// first value: k is a few σ from μ at most in practice, so
+			// Σ(x-k)² − (Σ(x-k))²/M loses a few bits of float64 where
+			// Σx² − (Σx)²/M could lose them all. The sums wait in mean
+			// and invStd. Samples outside, channels inside: a block's
+			// slabs of one sample are contiguous.
+			for ch := lo; ch < hi; ch++ {
+				mean[ch], invStd[ch] = 0, 0
+			}
+			for i := 0; i < n; i++ {
+				for ch := lo; ch < hi; ch++ {
+					base := (i*c + ch) * spread
+					s, q := shiftedSums(x[base:base+spread], float64(x[ch*spread]))
+					mean[ch] += s
+					invStd[ch] += q
+				}
+			}
+			for ch := lo; ch < hi; ch++ {
+				sum, sq := mean[ch], invStd[ch]
+				variance := max(0, (sq-sum*sum/float64(m))/float64(m))
+				mean[ch] = float64(x[ch*spread]) + sum/float64(m)
+				invStd[ch] = 1 / math.Sqrt(variance+op.eps)
+				mom := op.momentum
+				runMean[ch] = T((1-mom)*float64(runMean[ch]) + mom*mean[ch])
+				runVar[ch] = T((1-mom)*float64(runVar[ch]) + mom*variance*float64(m)/float64(m-1))
+			}
+		})
 		op.batches[0]++
+	} else {
+		for ch := range c {
+			mean[ch] = float64(runMean[ch])
+			invStd[ch] = 1 / math.Sqrt(float64(runVar[ch])+op.eps)
+		}
 	}
+	forBlocks(n, 3*len(x), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for ch := 0; ch < c; ch++ {
+				// In T: the result has T's precision anyway, and
+				// x-μ is exact for x near μ.
+				base := (i*c + ch) * spread
+				normalise(x[base:base+spread], y[base:base+spread], T(mean[ch]), T(float64(gamma[ch])*invStd[ch]), beta[ch])
+			}
+		}
+	})
 	return nil
+}
+
+// normalise writes (x-mu)·scale + shift to y.
+func normalise[T float](x, y []T, mu, scale, shift T) {
+	y = y[:len(x)]
+	for j, v := range x {
+		y[j] = (v-mu)*scale + shift
+	}
+}
+
+// shiftedSums is Σ(v-k) and Σ(v-k)², in float64, on four accumulators each:
+// one is bound by the latency of its additions.
+func shiftedSums[T float](v []T, k float64) (sum, sq float64) {
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		w := v[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(w[0])-k, float64(w[1])-k, float64(w[2])-k, float64(w[3])-k
+		s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+		q0, q1, q2, q3 = q0+d0*d0, q1+d1*d1, q2+d2*d2, q3+d3*d3
+	}
+	for ; i < len(v); i++ {
+		d := float64(v[i]) - k
+		s0 += d
+		q0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
 
 func (op *batchNormOp) DiffWRT(int) []bool { return []bool{true, true, true} }
@@ -198,6 +255,7 @@ func (op *batchNormOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, e
 type batchNormGradOp struct {
 	fwd *batchNormOp
 	wrt int
+	out *tensor.Dense
 }
 
 func (op *batchNormGradOp) Arity() int { return 3 }
@@ -248,46 +306,106 @@ func (op *batchNormGradOp) Do(values ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := newLike(x, values[op.wrtInput()].Shape()...)
+	if !dy.Shape().Eq(x.Shape()) || dy.Dtype() != x.Dtype() {
+		return nil, errors.Errorf("batchnorm2d gradient: output gradient %v %v for input %v %v", dy.Shape(), dy.Dtype(), x.Shape(), x.Dtype())
+	}
+	fwd, shape := op.fwd, x.Shape()
+	if len(shape) != 4 || len(fwd.mean) != shape[1] || fwd.lastN != shape[0] || fwd.lastSpread != shape[2]*shape[3] {
+		return nil, errors.Errorf("batchnorm2d %s gradient: input %v does not match the last forward run", fwd.name, shape)
+	}
+	sums := &fwd.sums
+	shared := sums.gen == fwd.gen && sums.x == x && sums.dy == dy
+	if !shared && len(sums.sumDy) != shape[1] {
+		sums.sumDy, sums.sumDyXc = make([]float64, shape[1]), make([]float64, shape[1])
+	}
+	out := output(&op.out, x.Dtype(), values[op.wrtInput()].Shape()...)
 	switch x.Dtype() {
 	case tensor.Float32:
-		bnBackward(op, x.Shape(), x.Float32s(), gamma.Float32s(), dy.Float32s(), out.Float32s())
+		bnBackward(op, shape, x.Float32s(), gamma.Float32s(), dy.Float32s(), out.Float32s(), shared)
 	case tensor.Float64:
-		bnBackward(op, x.Shape(), x.Float64s(), gamma.Float64s(), dy.Float64s(), out.Float64s())
+		bnBackward(op, shape, x.Float64s(), gamma.Float64s(), dy.Float64s(), out.Float64s(), shared)
 	default:
 		return nil, errors.Errorf("batchnorm2d gradient: unsupported dtype %v", x.Dtype())
 	}
+	sums.gen, sums.x, sums.dy = fwd.gen, x, dy
 	return out, nil
 }
 
-func bnBackward[T float](op *batchNormGradOp, shape tensor.Shape, x, gamma, dy, out []T) {
+// bnBackward writes the gradient op's result to out. Unless shared says
+// that another gradient op of this step left them, it first computes the
+// sums of dy into fwd.sums, with channels shared among goroutines as in
+// bnForward and the same guarantee; dx, elementwise, is shared out by
+// samples.
+func bnBackward[T float](op *batchNormGradOp, shape tensor.Shape, x, gamma, dy, out []T, shared bool) {
 	n, c, spread := shape[0], shape[1], shape[2]*shape[3]
 	m := float64(n * spread)
-	for ch := 0; ch < c; ch++ {
-		mean, invStd := op.fwd.mean[ch], op.fwd.invStd[ch]
-		var sumDy, sumDyXhat float64
-		for i := 0; i < n; i++ {
-			base := (i*c + ch) * spread
-			for j := base; j < base+spread; j++ {
-				g := float64(dy[j])
-				sumDy += g
-				sumDyXhat += g * (float64(x[j]) - mean) * invStd
+	fwd := op.fwd
+	sumDy, sumDyXc := fwd.sums.sumDy, fwd.sums.sumDyXc
+	if !shared {
+		forBlocks(c, 4*len(x), func(_, lo, hi int) {
+			for ch := lo; ch < hi; ch++ {
+				sumDy[ch], sumDyXc[ch] = 0, 0
 			}
-		}
-		switch op.wrt {
-		case 1:
-			out[ch] = T(sumDyXhat)
-		case 2:
-			out[ch] = T(sumDy)
-		default:
-			k := float64(gamma[ch]) * invStd / m
 			for i := 0; i < n; i++ {
-				base := (i*c + ch) * spread
-				for j := base; j < base+spread; j++ {
-					xhat := (float64(x[j]) - mean) * invStd
-					out[j] = T(k * (m*float64(dy[j]) - sumDy - xhat*sumDyXhat))
+				for ch := lo; ch < hi; ch++ {
+					base := (i*c + ch) * spread
+					s, sx := dySums(x[base:base+spread], dy[base:base+spread], fwd.mean[ch])
+					sumDy[ch] += s
+					sumDyXc[ch] += sx
 				}
 			}
-		}
+		})
 	}
+	switch op.wrt {
+	case 1:
+		for ch := range c {
+			out[ch] = T(sumDyXc[ch] * fwd.invStd[ch])
+		}
+	case 2:
+		for ch := range c {
+			out[ch] = T(sumDy[ch])
+		}
+	default:
+		forBlocks(n, 5*len(x), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				for ch := 0; ch < c; ch++ {
+					// dx = k·(M·dy − Σdy − x̂·Σdy·x̂) with k = γ/(σ·M)
+					// is a·dy − b·x + e. In float64, as b·x and e
+					// cancel: the error, about 1e-16·|μ|/σ relative,
+					// stays below float32's unless |μ|/σ > 1e8.
+					mean, invStd := fwd.mean[ch], fwd.invStd[ch]
+					k := float64(gamma[ch]) * invStd / m
+					b := k * invStd * invStd * sumDyXc[ch]
+					base := (i*c + ch) * spread
+					gradInput(x[base:base+spread], dy[base:base+spread], out[base:base+spread], k*m, b, b*mean-k*sumDy[ch])
+				}
+			}
+		})
+	}
+}
+
+// gradInput writes a·dy − b·x + e to out.
+func gradInput[T float](x, dy, out []T, a, b, e float64) {
+	dy, out = dy[:len(x)], out[:len(x)]
+	for j, v := range x {
+		out[j] = T(a*float64(dy[j]) - b*float64(v) + e)
+	}
+}
+
+// dySums is Σdy and Σdy·(x-mean), in float64, on two accumulators each.
+func dySums[T float](x, dy []T, mean float64) (sum, sumXc float64) {
+	dy = dy[:len(x)]
+	var s0, s1, p0, p1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		g0, g1 := float64(dy[i]), float64(dy[i+1])
+		s0, s1 = s0+g0, s1+g1
+		p0, p1 = p0+g0*(float64(x[i])-mean), p1+g1*(float64(x[i+1])-mean)
+	}
+	if i < len(x) {
+		g := float64(dy[i])
+		s0 += g
+		p0 += g * (float64(x[i]) - mean)
+	}
+	return s0 + s1, p0 + p1
 }
