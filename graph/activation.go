@@ -17,11 +17,28 @@ func ReLU(b *Builder, x *G.Node) *G.Node {
 	}, x)
 }
 
-// Tanh adds tanh(x), elementwise.
-func Tanh(b *Builder, x *G.Node) *G.Node { return unary(b, "tanh", G.Tanh, x) }
+// Tanh adds tanh(x), elementwise, as one op whose derivative, 1 − tanh²,
+// is taken from its output (smoothop.go). A scalar goes through G.Tanh.
+func Tanh(b *Builder, x *G.Node) *G.Node {
+	return unary(b, "tanh", func(x *G.Node) (*G.Node, error) {
+		if x.Dims() == 0 {
+			return G.Tanh(x)
+		}
+		return G.ApplyOp(&smoothOp{kind: tanhKind, dims: x.Dims()}, x)
+	}, x)
+}
 
-// Sigmoid adds 1/(1+exp(-x)), elementwise.
-func Sigmoid(b *Builder, x *G.Node) *G.Node { return unary(b, "sigmoid", G.Sigmoid, x) }
+// Sigmoid adds 1/(1+exp(-x)), elementwise, as one op whose derivative,
+// σ·(1 − σ), is taken from its output (smoothop.go). A scalar goes through
+// G.Sigmoid.
+func Sigmoid(b *Builder, x *G.Node) *G.Node {
+	return unary(b, "sigmoid", func(x *G.Node) (*G.Node, error) {
+		if x.Dims() == 0 {
+			return G.Sigmoid(x)
+		}
+		return G.ApplyOp(&smoothOp{kind: sigmoidKind, dims: x.Dims()}, x)
+	}, x)
+}
 
 func unary(b *Builder, name string, f func(*G.Node) (*G.Node, error), x *G.Node) *G.Node {
 	if !b.ok(x) {
