@@ -34,6 +34,12 @@ type linearOp struct {
 // with blocks of at least 48 rows, which keep the products efficient.
 func linearBlocks(d int) int { return max(1, min(d/48, maxBlocks)) }
 
+// weightBlocks is the number of blocks of rows of W its gradient is cut
+// into. Each block's product sums over only the batch (100 for the course),
+// so blocks are made larger, at least 384 rows: on model1 two blocks of 392
+// rows made a step about 10 % faster than eight of 98.
+func weightBlocks(in int) int { return max(1, min(in/384, maxBlocks)) }
+
 // linearGeom is the shape of one linear product.
 type linearGeom struct{ n, in, out int }
 
@@ -208,7 +214,7 @@ func linearBackward[T blasFloat](wrt int, g linearGeom, x, w, dy, out []T) {
 			gemm(false, true, hi-lo, g.in, g.out, 1, dy[lo*g.out:], g.out, w, g.out, 0, out[lo*g.in:], g.in)
 		})
 	case 1: // dW (in×out) = xᵀ (in×n) · dy (n×out), rows [lo, hi) of dW per block
-		forBlocksOf(linearBlocks(g.in), g.in, work, func(_, lo, hi int) {
+		forBlocksOf(weightBlocks(g.in), g.in, work, func(_, lo, hi int) {
 			gemm(true, false, hi-lo, g.out, g.n, 1, x[lo:], g.in, dy, g.out, 0, out[lo*g.out:], g.out)
 		})
 	default:

@@ -19,8 +19,9 @@ var linearCases = []struct{ n, in, out int }{
 	{1, 1, 1},
 	{3, 5, 4},
 	{7, 2, 9},
-	{100, 784, 100}, // the course's first layer: 2 row blocks, 8 weight blocks
+	{100, 784, 100}, // the course's first layer: 2 row blocks, 2 weight blocks
 	{250, 60, 10},   // 5 row blocks, 1 weight block
+	{60, 3100, 7},   // 1 row block, 8 weight blocks
 }
 
 // TestLinearMatchesGorgonia: the fused op gives Gorgonia's x·W + b
@@ -52,8 +53,8 @@ func TestLinearMatchesGorgonia(t *testing.T) {
 // sizes alone, so 1, 2, 3 or 8 goroutines give bit-identical results.
 func TestLinearIndependentOfCores(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	x := randomOf(r, tensor.Float32, 300, 200)
-	w := randomOf(r, tensor.Float32, 200, 30)
+	x := randomOf(r, tensor.Float32, 300, 800)
+	w := randomOf(r, tensor.Float32, 800, 30)
 	b := randomOf(r, tensor.Float32, 1, 30)
 	weights := randomOf(r, tensor.Float32, 300, 30)
 	run := func(procs int) ([]float64, [][]float64) {

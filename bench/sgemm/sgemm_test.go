@@ -23,6 +23,10 @@ var shapes = []struct {
 	{"conv2-forward", 32, 196, 400}, // W (32×400) · col (400×196)
 	{"conv2-dW", 32, 400, 196},      // dy (32×196) · colᵀ
 	{"conv2-dx", 400, 196, 32},      // Wᵀ (400×32) · dy
+	// The same products over a block of 12 samples at once.
+	{"conv2-forward-x12", 32, 12 * 196, 400},
+	{"conv2-dW-x12", 32, 400, 12 * 196},
+	{"conv2-dx-x12", 400, 12 * 196, 32},
 }
 
 type implementation struct {
