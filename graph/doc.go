@@ -12,6 +12,14 @@
 //	logits := graph.Linear(b, "lin2", h, 10)
 //	if err := b.Err(); err != nil { ... }
 //
+// Each block is one Gorgonia op with its own gradient op, so that
+// gorgonia.Grad differentiates the graph: Linear and Conv2d with the bias
+// fused, max-pooling, BatchNorm2d, the activations and the loss are written
+// for speed (outputs and buffers reused between steps, batches split into
+// fixed blocks across cores, results independent of the number of cores).
+// The nodes made by Builder.Input hold data: the blocks applied to them
+// compute no gradient with respect to them.
+//
 // Parameters live in the Store under their PyTorch state_dict names
 // ("lin1.weight", "layer1.1.running_mean", ...) with the shapes PyTorch gives
 // them, so that weights can be exchanged with the course's PyTorch classes.
