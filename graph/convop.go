@@ -264,19 +264,10 @@ func unfold[T blasFloat](g convGeom, x, col []T) {
 func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.dataInput, true, true} }
 
 func (op *conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	x, w, b := inputs[0], inputs[1], inputs[2]
-	grads := make(G.Nodes, 3)
-	for wrt := range grads {
-		if wrt == 0 && op.dataInput {
-			continue
-		}
-		d, err := G.ApplyOp(&conv2dGradOp{fwd: op, wrt: wrt, biasShape: b.Shape()}, x, w, grad)
-		if err != nil {
-			return nil, err
-		}
-		grads[wrt] = d
-	}
-	return grads, nil
+	bias := inputs[2].Shape()
+	return affineGrads(inputs, grad, op.dataInput, func(wrt int) G.Op {
+		return &conv2dGradOp{fwd: op, wrt: wrt, biasShape: bias}
+	})
 }
 
 // conv2dGradOp is the derivative of a conv2dOp, from (x, W, dy), with respect

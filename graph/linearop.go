@@ -122,19 +122,10 @@ func linearForward[T blasFloat](g linearGeom, x, w, bias, y []T) {
 func (op *linearOp) DiffWRT(int) []bool { return []bool{!op.dataInput, true, true} }
 
 func (op *linearOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	x, w, b := inputs[0], inputs[1], inputs[2]
-	grads := make(G.Nodes, 3)
-	for wrt := range grads {
-		if wrt == 0 && op.dataInput {
-			continue
-		}
-		d, err := G.ApplyOp(&linearGradOp{fwd: op, wrt: wrt, biasShape: b.Shape()}, x, w, grad)
-		if err != nil {
-			return nil, err
-		}
-		grads[wrt] = d
-	}
-	return grads, nil
+	bias := inputs[2].Shape()
+	return affineGrads(inputs, grad, op.dataInput, func(wrt int) G.Op {
+		return &linearGradOp{fwd: op, wrt: wrt, biasShape: bias}
+	})
 }
 
 // linearGradOp is the derivative of a linearOp from (x, W, dy) with respect

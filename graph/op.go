@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 
 	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -34,4 +35,23 @@ func dense(v any, what string) (*tensor.Dense, error) {
 // newLike allocates a zeroed tensor of the given shape and the dtype of t.
 func newLike(t *tensor.Dense, shape ...int) *tensor.Dense {
 	return tensor.New(tensor.Of(t.Dtype()), tensor.WithShape(shape...))
+}
+
+// affineGrads is the SymDiff of the layers y = f(x, W, b) (Linear, Conv2d):
+// one gradient op per input, each applied to (x, W, dy), made by gradOp for
+// wrt 0 (x), 1 (W) and 2 (b); none for x when it is data.
+func affineGrads(inputs G.Nodes, grad *G.Node, dataInput bool, gradOp func(wrt int) G.Op) (G.Nodes, error) {
+	x, w := inputs[0], inputs[1]
+	grads := make(G.Nodes, 3)
+	for wrt := range grads {
+		if wrt == 0 && dataInput {
+			continue
+		}
+		d, err := G.ApplyOp(gradOp(wrt), x, w, grad)
+		if err != nil {
+			return nil, err
+		}
+		grads[wrt] = d
+	}
+	return grads, nil
 }
