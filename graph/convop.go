@@ -292,14 +292,7 @@ func (op *conv2dGradOp) Type() hm.Type {
 	return hm.NewFnType(t, t, t, t)
 }
 func (op *conv2dGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if op.wrt == 2 {
-		return op.biasShape.Clone(), nil
-	}
-	s, ok := in[op.wrt].(tensor.Shape)
-	if !ok {
-		return nil, errors.Errorf("conv2d %s gradient: shape is %T", op.fwd.name, in[op.wrt])
-	}
-	return s.Clone(), nil
+	return affineGradShape("conv2d "+op.fwd.name, op.wrt, in, op.biasShape)
 }
 func (op *conv2dGradOp) ReturnsPtr() bool     { return false }
 func (op *conv2dGradOp) CallsExtern() bool    { return false }
@@ -326,15 +319,7 @@ func (op *conv2dGradOp) Do(values ...G.Value) (G.Value, error) {
 	if !dy.Shape().Eq(tensor.Shape{g.n, g.o, g.ho, g.wo}) {
 		return nil, errors.Errorf("%s: output gradient %v for %v", what, dy.Shape(), g)
 	}
-	var out *tensor.Dense
-	switch op.wrt {
-	case 0:
-		out = output(&op.out, x.Dtype(), x.Shape()...)
-	case 1:
-		out = output(&op.out, x.Dtype(), w.Shape()...)
-	default:
-		out = output(&op.out, x.Dtype(), op.biasShape...)
-	}
+	out := output(&op.out, x.Dtype(), affineGradOutShape(op.wrt, x, w, op.biasShape)...)
 	switch x.Dtype() {
 	case tensor.Float32:
 		convBackward(op, g, x, x.Float32s(), w.Float32s(), dy.Float32s(), out.Float32s())

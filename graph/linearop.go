@@ -148,14 +148,7 @@ func (op *linearGradOp) Type() hm.Type {
 	return hm.NewFnType(t, t, t, t)
 }
 func (op *linearGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if op.wrt == 2 {
-		return op.biasShape.Clone(), nil
-	}
-	s, ok := in[op.wrt].(tensor.Shape)
-	if !ok {
-		return nil, errors.Errorf("linear %s gradient: shape is %T", op.fwd.name, in[op.wrt])
-	}
-	return s.Clone(), nil
+	return affineGradShape("linear "+op.fwd.name, op.wrt, in, op.biasShape)
 }
 func (op *linearGradOp) ReturnsPtr() bool     { return false }
 func (op *linearGradOp) CallsExtern() bool    { return false }
@@ -177,15 +170,7 @@ func (op *linearGradOp) Do(values ...G.Value) (G.Value, error) {
 	if !dy.Shape().Eq(tensor.Shape{g.n, g.out}) {
 		return nil, errors.Errorf("%s: output gradient %v for input %v and weights %v", what, dy.Shape(), x.Shape(), w.Shape())
 	}
-	var out *tensor.Dense
-	switch op.wrt {
-	case 0:
-		out = output(&op.out, x.Dtype(), x.Shape()...)
-	case 1:
-		out = output(&op.out, x.Dtype(), w.Shape()...)
-	default:
-		out = output(&op.out, x.Dtype(), op.biasShape...)
-	}
+	out := output(&op.out, x.Dtype(), affineGradOutShape(op.wrt, x, w, op.biasShape)...)
 	switch x.Dtype() {
 	case tensor.Float32:
 		linearBackward(op.wrt, g, x.Float32s(), w.Float32s(), dy.Float32s(), out.Float32s())

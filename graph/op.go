@@ -55,3 +55,28 @@ func affineGrads(inputs G.Nodes, grad *G.Node, dataInput bool, gradOp func(wrt i
 	}
 	return grads, nil
 }
+
+// affineGradShape is the InferShape of the gradient ops of those layers: the
+// shape of input wrt of (x, W, dy), or the bias's for wrt 2.
+func affineGradShape(what string, wrt int, in []G.DimSizer, bias tensor.Shape) (tensor.Shape, error) {
+	if wrt == 2 {
+		return bias.Clone(), nil
+	}
+	s, ok := in[wrt].(tensor.Shape)
+	if !ok {
+		return nil, errors.Errorf("%s gradient: shape is %T", what, in[wrt])
+	}
+	return s.Clone(), nil
+}
+
+// affineGradOutShape is the shape of the result of a gradient op of those
+// layers on values x and w: x's, W's or the bias's.
+func affineGradOutShape(wrt int, x, w *tensor.Dense, bias tensor.Shape) tensor.Shape {
+	switch wrt {
+	case 0:
+		return x.Shape()
+	case 1:
+		return w.Shape()
+	}
+	return bias
+}
