@@ -54,6 +54,15 @@ func geometry(x, w tensor.Shape, pad int) (convGeom, error) {
 // zero from the first use of the buffer (see colBuffer) and stay zero, so a
 // step copies the image and nothing else.
 func im2col[T blasFloat](g convGeom, x, col []T) {
+	if g.sameSize() {
+		im2colSame(g, x, col)
+		return
+	}
+	im2colRuns(g, x, col)
+}
+
+// im2colRuns is im2col for any geometry: one run per output row and tap.
+func im2colRuns[T blasFloat](g convGeom, x, col []T) {
 	hw := g.hw()
 	r := 0
 	for ch := 0; ch < g.c; ch++ {
@@ -81,6 +90,15 @@ func im2col[T blasFloat](g convGeom, x, col []T) {
 // sum, over the kernel taps that read each input value, of the matching
 // entries of dcol. The order of the sum is fixed.
 func col2im[T blasFloat](g convGeom, dcol, dx []T) {
+	if g.sameSize() {
+		col2imSame(g, dcol, dx)
+		return
+	}
+	col2imRuns(g, dcol, dx)
+}
+
+// col2imRuns is col2im for any geometry: one run per output row and tap.
+func col2imRuns[T blasFloat](g convGeom, dcol, dx []T) {
 	clear(dx)
 	hw := g.hw()
 	r := 0
@@ -102,6 +120,89 @@ func col2im[T blasFloat](g convGeom, dcol, dx []T) {
 					for j, v := range src {
 						dst[j] += v
 					}
+				}
+			}
+		}
+	}
+}
+
+// sameSize reports whether the convolution keeps the image's size (kernel
+// 2·pad+1, as the course's 5 with padding 2). Then the im2col row of tap
+// (ki, kj) is the flattened image plane shifted by one offset, apart from
+// the columns that wrap around from one image row into the next, which are
+// padding: im2col and col2im move one long run per row (a copy, an axpy in
+// gonum's assembly) and fix the few wrapped columns, rather than one short
+// run per output row.
+func (g convGeom) sameSize() bool { return g.ho == g.h && g.wo == g.w }
+
+// shiftedRun is, for the im2col row of tap (ki, kj) of a sameSize
+// convolution, the offset from an output pixel to its input pixel in the
+// flattened plane and the range [a, b) of output pixels whose input lies in
+// the image's rows; ok is false when the tap reads only padding.
+func (g convGeom) shiftedRun(ki, kj int) (shift, a, b int, ok bool) {
+	oyLo, oyHi := max(0, g.pad-ki), min(g.ho, g.h+g.pad-ki)
+	if max(0, g.pad-kj) >= min(g.wo, g.w+g.pad-kj) {
+		return 0, 0, 0, false
+	}
+	shift = (ki-g.pad)*g.w + kj - g.pad
+	a, b = max(oyLo*g.w, -shift), min(oyHi*g.w, g.h*g.w-shift)
+	return shift, a, b, a < b
+}
+
+// clearWrapped zeroes the entries of row in [a, b) whose input pixel, for
+// kernel column kj, lies left or right of the image: in the shifted plane
+// they would read the neighbouring image row.
+func clearWrapped[T blasFloat](g convGeom, row []T, kj, a, b int) {
+	// Columns [lo, hi) of each image row wrap: the first pad-kj ones when
+	// the tap looks left, the last kj-pad ones when it looks right.
+	s := kj - g.pad
+	lo, hi := 0, -s
+	if s > 0 {
+		lo, hi = g.w-s, g.w
+	}
+	row = row[:b]
+	for base := a - a%g.w; base < b; base += g.w {
+		for p := max(base+lo, a); p < min(base+hi, b); p++ {
+			row[p] = 0
+		}
+	}
+}
+
+// im2colSame is im2col for a sameSize convolution.
+func im2colSame[T blasFloat](g convGeom, x, col []T) {
+	hw := g.hw()
+	r := 0
+	for ch := 0; ch < g.c; ch++ {
+		plane := x[ch*hw : (ch+1)*hw]
+		for ki := 0; ki < g.k; ki++ {
+			for kj := 0; kj < g.k; kj++ {
+				row := col[r*hw : (r+1)*hw]
+				r++
+				if shift, a, b, ok := g.shiftedRun(ki, kj); ok {
+					copy(row[a:b], plane[a+shift:b+shift])
+					clearWrapped(g, row, kj, a, b)
+				}
+			}
+		}
+	}
+}
+
+// col2imSame is col2im for a sameSize convolution. It clears the wrapped
+// entries of dcol (scratch) so that each row adds as one run; every input
+// value still receives the same terms in the same order as in col2im.
+func col2imSame[T blasFloat](g convGeom, dcol, dx []T) {
+	clear(dx)
+	hw := g.hw()
+	r := 0
+	for ch := 0; ch < g.c; ch++ {
+		plane := dx[ch*hw : (ch+1)*hw]
+		for ki := 0; ki < g.k; ki++ {
+			for kj := 0; kj < g.k; kj++ {
+				row := dcol[r*hw : (r+1)*hw]
+				r++
+				if shift, a, b, ok := g.shiftedRun(ki, kj); ok {
+					clearWrapped(g, row, kj, a, b)
+					axpy(row[a:b], plane[a+shift:b+shift])
 				}
 			}
 		}

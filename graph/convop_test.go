@@ -381,3 +381,53 @@ func TestConv2dOpOutsideAGraph(t *testing.T) {
 		}
 	}
 }
+
+// TestSameSizeUnfoldingMatchesRuns: for convolutions that keep the image's
+// size, im2col's and col2im's one-run-per-tap paths give exactly what the
+// general one-run-per-output-row paths give, in both dtypes, on a buffer
+// reused from another sample (im2col writes no padding).
+func TestSameSizeUnfoldingMatchesRuns(t *testing.T) {
+	geometries := []struct{ c, h, w, k, pad int }{
+		{1, 28, 28, 5, 2}, {16, 14, 14, 5, 2}, {3, 7, 5, 3, 1}, {2, 4, 9, 1, 0},
+		{1, 2, 3, 5, 2}, // taps that read only padding
+		{2, 6, 6, 7, 3},
+	}
+	for _, gm := range geometries {
+		g, err := geometry(tensor.Shape{1, gm.c, gm.h, gm.w}, tensor.Shape{4, gm.c, gm.k, gm.k}, gm.pad)
+		if err != nil || !g.sameSize() {
+			t.Fatalf("%+v: geometry %v, error %v", gm, g, err)
+		}
+		t.Run(g.String(), func(t *testing.T) {
+			checkSameSizeUnfolding[float32](t, g)
+			checkSameSizeUnfolding[float64](t, g)
+		})
+	}
+}
+
+func checkSameSizeUnfolding[T blasFloat](t *testing.T, g convGeom) {
+	r := rand.New(rand.NewPCG(3, uint64(g.c*g.h*g.w)))
+	random := func(n int) []T {
+		v := make([]T, n)
+		for i := range v {
+			v[i] = T(r.Float64()*2 - 1)
+		}
+		return v
+	}
+	size := g.rows() * g.hw()
+	same, runs := make([]T, size), make([]T, size)
+	for range 2 { // the second sample overwrites the first in the same buffers
+		x := random(g.inSize())
+		im2colSame(g, x, same)
+		im2colRuns(g, x, runs)
+		if !reflect.DeepEqual(same, runs) {
+			t.Fatalf("%T im2col: one run per tap differs from one run per output row", same[0])
+		}
+	}
+	dcol := random(size)
+	dxSame, dxRuns := random(g.inSize()), random(g.inSize()) // col2im overwrites dx
+	col2imRuns(g, dcol, dxRuns)
+	col2imSame(g, dcol, dxSame) // last: it clears dcol's wrapped entries
+	if !reflect.DeepEqual(dxSame, dxRuns) {
+		t.Fatalf("%T col2im: one run per tap differs from one run per output row", dxSame[0])
+	}
+}
