@@ -51,7 +51,7 @@ func geometry(x, w tensor.Shape, pad int) (convGeom, error) {
 // row (ch, ki, kj) holds, for every output pixel, the input value under
 // kernel tap (ki, kj) of channel ch. It writes only the entries that fall
 // inside the image, in runs of contiguous input: the padding entries are
-// zero from the first use of the buffer (see colBuffer) and stay zero, so a
+// zero from the first use of the buffer (see blockColumns) and stay zero, so a
 // step copies the image and nothing else.
 func im2col[T blasFloat](g convGeom, x, col []T) {
 	if g.sameSize() {
@@ -211,7 +211,7 @@ func col2imSame[T blasFloat](g convGeom, dcol, dx []T) {
 
 // conv2dOp is y = W ⋆ x + b for x (N, C, H, W), W (O, C, K, K), b (1, O, 1, 1):
 // PyTorch's Conv2d with stride 1 and zero padding. Each sample is unfolded by
-// im2col into a buffer the op keeps (the weight gradient reads it back), and
+// im2col into its block's buffer, kept between steps, and
 // its output (O, H'·W') is one matrix product W·col written straight into
 // y's NCHW layout over rows preset to the bias: no transposes, no per-step
 // allocation once the buffers are sized.
@@ -222,10 +222,8 @@ type conv2dOp struct {
 	// its gradient, which would cost a product and a col2im per sample.
 	dataInput bool
 
-	col    scratch       // im2col of every sample of the last forward pass
-	colFor colKey        // what col is laid out for; its padding entries are zero
-	colOf  *tensor.Dense // the input col was made from
-	out    *tensor.Dense
+	cols colBuffers // one im2col matrix per sample block
+	out  *tensor.Dense
 }
 
 // colKey is the geometry and dtype an im2col buffer was zeroed for.
@@ -234,14 +232,24 @@ type colKey struct {
 	dt tensor.Dtype
 }
 
-// colBuffer returns the op's im2col buffer for g, zeroed when it is new or
-// was laid out for another geometry, so that im2col need not write the
+// colBuffers holds one im2col matrix per sample block, small enough to stay
+// in cache between im2col and the product that reads it. The weight gradient
+// unfolds x again into its own buffers rather than keep every sample's
+// matrix from the forward pass: rewriting it in cache costs less than writing
+// the whole batch's (31 MB for cnn2's layer 2) to memory and reading it back.
+type colBuffers struct {
+	buf scratch
+	key colKey // what buf is laid out for; its padding entries are zero
+}
+
+// blockColumns returns the im2col buffers for g, zeroed when they are new or
+// were laid out for another geometry, so that im2col need not write the
 // padding.
-func colBuffer[T blasFloat](op *conv2dOp, g convGeom, dt tensor.Dtype) []T {
-	col := get[T](&op.col, g.n*g.rows()*g.hw())
-	if key := (colKey{g, dt}); op.colFor != key {
+func blockColumns[T blasFloat](c *colBuffers, g convGeom, dt tensor.Dtype) []T {
+	col := get[T](&c.buf, blockCount(g.n)*g.rows()*g.hw())
+	if key := (colKey{g, dt}); c.key != key {
 		clear(col)
-		op.colFor, op.colOf = key, nil
+		c.key = key
 	}
 	return col
 }
@@ -311,13 +319,12 @@ func (op *conv2dOp) Do(values ...G.Value) (G.Value, error) {
 	y := output(&op.out, x.Dtype(), g.n, g.o, g.ho, g.wo)
 	switch x.Dtype() {
 	case tensor.Float32:
-		convForward(g, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), colBuffer[float32](op, g, x.Dtype()))
+		convForward(g, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), blockColumns[float32](&op.cols, g, x.Dtype()))
 	case tensor.Float64:
-		convForward(g, x.Float64s(), w.Float64s(), b.Float64s(), y.Float64s(), colBuffer[float64](op, g, x.Dtype()))
+		convForward(g, x.Float64s(), w.Float64s(), b.Float64s(), y.Float64s(), blockColumns[float64](&op.cols, g, x.Dtype()))
 	default:
 		return nil, errors.Errorf("conv2d %s: unsupported dtype %v", op.name, x.Dtype())
 	}
-	op.colOf = x
 	return y, nil
 }
 
@@ -326,9 +333,9 @@ func (op *conv2dOp) Do(values ...G.Value) (G.Value, error) {
 // run in any order.
 func convForward[T blasFloat](g convGeom, x, w, bias, y, col []T) {
 	rows, hw, o := g.rows(), g.hw(), g.o
-	forBlocks(g.n, g.macs(), func(_, lo, hi int) {
+	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
+		ci := col[block*rows*hw : (block+1)*rows*hw]
 		for i := lo; i < hi; i++ {
-			ci := col[i*rows*hw : (i+1)*rows*hw]
 			im2col(g, x[i*g.inSize():(i+1)*g.inSize()], ci)
 			yi := y[i*o*hw : (i+1)*o*hw]
 			for c := 0; c < o; c++ {
@@ -338,26 +345,6 @@ func convForward[T blasFloat](g convGeom, x, w, bias, y, col []T) {
 				}
 			}
 			gemm(false, false, o, hw, rows, 1, w, rows, ci, hw, 1, yi, hw)
-		}
-	})
-}
-
-// columns returns the im2col buffer of the last forward pass over x, redoing
-// it if the forward op has not seen this x (a gradient run on its own).
-func columns[T blasFloat](op *conv2dOp, g convGeom, x *tensor.Dense, data []T) []T {
-	col := colBuffer[T](op, g, x.Dtype())
-	if op.colOf != x {
-		unfold(g, data, col)
-		op.colOf = x
-	}
-	return col
-}
-
-func unfold[T blasFloat](g convGeom, x, col []T) {
-	rows, hw := g.rows(), g.hw()
-	forBlocks(g.n, g.n*rows*hw, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			im2col(g, x[i*g.inSize():(i+1)*g.inSize()], col[i*rows*hw:(i+1)*rows*hw])
 		}
 	})
 }
@@ -382,7 +369,8 @@ type conv2dGradOp struct {
 	wrt       int
 	biasShape tensor.Shape // wrt 2
 
-	work scratch // per block: dcol (wrt 0) or a partial weight gradient (wrt 1)
+	work scratch    // per block: dcol (wrt 0) or a partial weight gradient (wrt 1)
+	cols colBuffers // wrt 1: x unfolded again, one sample at a time per block
 	out  *tensor.Dense
 }
 
@@ -446,17 +434,19 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 			}
 		})
 	case 1:
-		col := columns(op.fwd, g, x, xs)
+		cols := blockColumns[T](&op.cols, g, x.Dtype())
 		size := o * rows
 		partial := get[T](&op.work, blocks*size)
 		forBlocks(g.n, g.macs(), func(block, lo, hi int) {
 			p := partial[block*size : (block+1)*size]
+			col := cols[block*rows*hw : (block+1)*rows*hw]
 			for i := lo; i < hi; i++ {
+				im2col(g, xs[i*g.inSize():(i+1)*g.inSize()], col)
 				beta := T(1)
 				if i == lo {
 					beta = 0
 				}
-				gemm(false, true, o, rows, hw, 1, dy[i*o*hw:(i+1)*o*hw], hw, col[i*rows*hw:(i+1)*rows*hw], hw, beta, p, rows)
+				gemm(false, true, o, rows, hw, 1, dy[i*o*hw:(i+1)*o*hw], hw, col, hw, beta, p, rows)
 			}
 		})
 		copy(out, partial[:size])
