@@ -360,8 +360,7 @@ func (op *conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 
 // conv2dGradOp is the derivative of a conv2dOp, from (x, W, dy), with respect
 // to its input (wrt 0: dcol = Wᵀ·dy per sample, folded back by col2im), its
-// weights (1: Σ dy·colᵀ over the samples, reading the forward op's im2col
-// buffer) or its bias (2: Σ dy over samples and pixels). Sums over the batch
+// weights (1: Σ dy·colᵀ over the samples, x unfolded again) or its bias (2: Σ dy over samples and pixels). Sums over the batch
 // are taken per sample block and added in block order, so they do not depend
 // on the number of cores.
 type conv2dGradOp struct {
