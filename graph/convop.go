@@ -154,15 +154,21 @@ func (g convGeom) shiftedRun(ki, kj int) (shift, a, b int, ok bool) {
 // they would read the neighbouring image row.
 func clearWrapped[T blasFloat](g convGeom, row []T, kj, a, b int) {
 	// Columns [lo, hi) of each image row wrap: the first pad-kj ones when
-	// the tap looks left, the last kj-pad ones when it looks right.
+	// the tap looks left, the last kj-pad ones when it looks right. One
+	// strided pass per column.
 	s := kj - g.pad
 	lo, hi := 0, -s
 	if s > 0 {
 		lo, hi = g.w-s, g.w
 	}
 	row = row[:b]
-	for base := a - a%g.w; base < b; base += g.w {
-		for p := max(base+lo, a); p < min(base+hi, b); p++ {
+	first := a - a%g.w
+	for j := lo; j < hi; j++ {
+		p := first + j
+		if p < a {
+			p += g.w
+		}
+		for ; p < b; p += g.w {
 			row[p] = 0
 		}
 	}
