@@ -174,23 +174,31 @@ func clearWrapped[T blasFloat](g convGeom, row []T, kj, a, b int) {
 	}
 }
 
-// im2colSame is im2col for a sameSize convolution.
-func im2colSame[T blasFloat](g convGeom, x, col []T) {
-	hw := g.hw()
+// forShiftedRuns calls f for each im2col row r (channel ch, kernel column kj)
+// of a sameSize convolution whose tap reads some of the image, with the
+// tap's shiftedRun.
+func forShiftedRuns(g convGeom, f func(ch, r, kj, shift, a, b int)) {
 	r := 0
 	for ch := 0; ch < g.c; ch++ {
-		plane := x[ch*hw : (ch+1)*hw]
 		for ki := 0; ki < g.k; ki++ {
 			for kj := 0; kj < g.k; kj++ {
-				row := col[r*hw : (r+1)*hw]
-				r++
 				if shift, a, b, ok := g.shiftedRun(ki, kj); ok {
-					copy(row[a:b], plane[a+shift:b+shift])
-					clearWrapped(g, row, kj, a, b)
+					f(ch, r, kj, shift, a, b)
 				}
+				r++
 			}
 		}
 	}
+}
+
+// im2colSame is im2col for a sameSize convolution.
+func im2colSame[T blasFloat](g convGeom, x, col []T) {
+	hw := g.hw()
+	forShiftedRuns(g, func(ch, r, kj, shift, a, b int) {
+		row := col[r*hw : (r+1)*hw]
+		copy(row[a:b], x[ch*hw+a+shift:ch*hw+b+shift])
+		clearWrapped(g, row, kj, a, b)
+	})
 }
 
 // col2imSame is col2im for a sameSize convolution. It clears the wrapped
@@ -199,20 +207,11 @@ func im2colSame[T blasFloat](g convGeom, x, col []T) {
 func col2imSame[T blasFloat](g convGeom, dcol, dx []T) {
 	clear(dx)
 	hw := g.hw()
-	r := 0
-	for ch := 0; ch < g.c; ch++ {
-		plane := dx[ch*hw : (ch+1)*hw]
-		for ki := 0; ki < g.k; ki++ {
-			for kj := 0; kj < g.k; kj++ {
-				row := dcol[r*hw : (r+1)*hw]
-				r++
-				if shift, a, b, ok := g.shiftedRun(ki, kj); ok {
-					clearWrapped(g, row, kj, a, b)
-					axpy(row[a:b], plane[a+shift:b+shift])
-				}
-			}
-		}
-	}
+	forShiftedRuns(g, func(ch, r, kj, shift, a, b int) {
+		row := dcol[r*hw : (r+1)*hw]
+		clearWrapped(g, row, kj, a, b)
+		axpy(row[a:b], dx[ch*hw+a+shift:ch*hw+b+shift])
+	})
 }
 
 // conv2dOp is y = W ⋆ x + b for x (N, C, H, W), W (O, C, K, K), b (1, O, 1, 1):
