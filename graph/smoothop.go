@@ -72,15 +72,32 @@ func (op *smoothOp) Do(values ...G.Value) (G.Value, error) {
 	return y, nil
 }
 
-// smoothForward computes in float64 (math.Tanh, math.Exp) and rounds once.
+// smoothForward computes float32 tensors in float32 (math32.go) and float64
+// ones with math.Tanh and math.Exp.
 func smoothForward[T float](kind smoothKind, s tensor.Shape, x, y []T) {
 	forElems(s, func(lo, hi int) {
-		y := y[lo:hi]
-		for i, v := range x[lo:hi] {
+		switch x := any(x[lo:hi]).(type) {
+		case []float32:
+			y := any(y[lo:hi]).([]float32)
 			if kind == tanhKind {
-				y[i] = T(math.Tanh(float64(v)))
+				for i, v := range x {
+					y[i] = tanh32(v)
+				}
 			} else {
-				y[i] = T(sigmoid(float64(v)))
+				for i, v := range x {
+					y[i] = sigmoid32(v)
+				}
+			}
+		case []float64:
+			y := any(y[lo:hi]).([]float64)
+			if kind == tanhKind {
+				for i, v := range x {
+					y[i] = math.Tanh(v)
+				}
+			} else {
+				for i, v := range x {
+					y[i] = sigmoid(v)
+				}
 			}
 		}
 	})
