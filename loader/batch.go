@@ -19,11 +19,15 @@ var toUnit = func() (t [256]float32) {
 
 // Batcher cuts a Dataset into batches in a sequential or shuffled order,
 // writing into caller-owned buffers so training allocates nothing per batch.
-// A Batcher is not safe for concurrent use.
+// It converts the images to float32 once, when it is made (four bytes a
+// value: 188 MB for MNIST's training set), so that filling a batch is a copy
+// per sample: converting 100 MNIST images byte by byte took about a tenth of
+// an MLP's training step. A Batcher is not safe for concurrent use.
 type Batcher struct {
-	d    *Dataset
-	size int
-	perm []int32 // sample order; int32 halves its size, N fits
+	d      *Dataset
+	size   int
+	perm   []int32   // sample order; int32 halves its size, N fits
+	pixels []float32 // d.Images scaled to [0,1] by toUnit
 }
 
 // NewBatcher returns a Batcher over d in sequential order. batchSize must be
@@ -39,7 +43,10 @@ func NewBatcher(d *Dataset, batchSize int) (*Batcher, error) {
 		return nil, errors.Errorf("batcher: inconsistent dataset %s: N=%d, %d image bytes, %d labels, %d classes",
 			d.Name, d.N, len(d.Images), len(d.Labels), d.Classes)
 	}
-	b := &Batcher{d: d, size: batchSize, perm: make([]int32, d.N)}
+	b := &Batcher{d: d, size: batchSize, perm: make([]int32, d.N), pixels: make([]float32, len(d.Images))}
+	for i, p := range d.Images {
+		b.pixels[i] = toUnit[p]
+	}
 	b.Sequential()
 	return b, nil
 }
@@ -87,11 +94,7 @@ func (b *Batcher) Fill(i int, x []float32, onehot []float32, labels []int) int {
 	}
 	order := b.perm[i*size : min((i+1)*size, d.N)]
 	for r, s := range order {
-		src := d.Images[int(s)*ss : int(s)*ss+ss]
-		dst := x[r*ss : r*ss+ss]
-		for k, p := range src {
-			dst[k] = toUnit[p]
-		}
+		copy(x[r*ss:r*ss+ss], b.pixels[int(s)*ss:int(s)*ss+ss])
 	}
 	n := len(order)
 	clear(x[n*ss:])
