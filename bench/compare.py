@@ -339,6 +339,12 @@ def report(res, args):
       f"{args.epochs} epoch(s) of 600 batches of 100, SGD lr 0.1, seed {args.seed}; "
       f"{'median of ' + str(args.rounds) + ' runs' if args.rounds > 1 else 'one run'} per side and model, "
       f"interleaved per model. Load average {res['load_before']} before, {res['load_after']} after.")
+    for later in res.get("merged", []):
+        w("")
+        w(f"{', '.join(later['models'])}: measured again in a later run ({later['date']}, "
+          f"`bench/compare.sh {' '.join(later['argv'])}`, load average {later['load_before']} before, "
+          f"{later['load_after']} after), after a change that concerned them; the rest of this report, "
+          f"sgemm rates included, is the first run's.")
     w("")
     w("Epoch time, seconds (training loop only), and ratios (× faster = the other's time ÷ the zoo-OpenBLAS time):")
     w("")
@@ -477,6 +483,20 @@ def loadavg():
         return "?"
 
 
+def merge_runs(res, later):
+    """Replaces, in res, the runs and step allocations of the models that the
+    later run measured, and records which models came from which run: each
+    model's sides stay measured side by side, in one run."""
+    for m in later["models"]:
+        if m not in res["runs"]:
+            raise SystemExit(f"--merge: {m} is not in the earlier run")
+        res["runs"][m] = later["runs"][m]
+        for side, per_model in later.get("allocs", {}).items():
+            if m in per_model:
+                res["allocs"].setdefault(side, {})[m] = per_model[m]
+    res.setdefault("merged", []).append({k: later[k] for k in ("argv", "date", "models", "load_before", "load_after")})
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
@@ -496,17 +516,29 @@ def main(argv=None):
     ap.add_argument("--no-sgemm", action="store_true", help="skip the sgemm measurement")
     ap.add_argument("--no-allocs", action="store_true", help="skip the allocations per step")
     ap.add_argument("--from-json", metavar="FILE", help="only rewrite the report from the raw figures of an earlier run")
+    ap.add_argument("--merge", metavar="FILE",
+                    help="with --from-json: take the models that FILE (the raw figures of a later run with --models) "
+                         "measured from FILE, and say so in the report; writes the merged figures beside --out")
     args = ap.parse_args(argv)
 
+    if args.merge and not args.from_json:
+        ap.error("--merge goes with --from-json")
     if args.from_json:
         with open(args.from_json) as f:
             res = json.load(f)
         for k, v in res.get("args", {}).items():
-            if k not in ("out", "from_json"):
+            if k not in ("out", "from_json", "merge"):
                 setattr(args, k, v)
+        if args.merge:
+            with open(args.merge) as f:
+                later = json.load(f)
+            merge_runs(res, later)
         md = report(res, args)
         with open(args.out, "w") as f:
             f.write(md)
+        if args.merge:
+            with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
+                json.dump(res, f, indent=1)
         print(md)
         return 0
 
