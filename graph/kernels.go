@@ -19,6 +19,50 @@ type blasFloat interface{ float32 | float64 }
 // Gorgonia uses (gorgonia.Use switches it), so that the zoo's ops and
 // Gorgonia's own matrix products run on the same implementation.
 func gemm[T blasFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	impl := G.WhichBLAS()
+	if _, pure := impl.(gonum.Implementation); pure && (m > gonumRows || n > gonumCols) {
+		gemmInPieces(impl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gemmWith(impl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gonum's sgemm and dgemm start goroutines of their own, with channels, for
+// a product of four or more 64×64 blocks of C: per call, while the ops
+// already run their samples on every core. gemm hands gonum pieces of C of
+// at most gonumRows×gonumCols (three blocks), which it computes on the
+// calling goroutine, each element by the same sum in the same order.
+const (
+	gonumRows = 64
+	gonumCols = 3 * 64
+)
+
+// gemmInPieces is gemm as pieces of C of at most gonumRows×gonumCols, cut
+// evenly.
+func gemmInPieces[T blasFloat](impl G.BLAS, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	rowPieces, colPieces := (m+gonumRows-1)/gonumRows, (n+gonumCols-1)/gonumCols
+	for ri := 0; ri < rowPieces; ri++ {
+		i0, i1 := ri*m/rowPieces, (ri+1)*m/rowPieces
+		var ap []T
+		if transA {
+			ap = a[i0:] // columns i0.. of the stored Aᵀ
+		} else {
+			ap = a[i0*lda:] // rows i0.. of A
+		}
+		for ci := 0; ci < colPieces; ci++ {
+			j0, j1 := ci*n/colPieces, (ci+1)*n/colPieces
+			var bp []T
+			if transB {
+				bp = b[j0*ldb:] // rows j0.. of the stored Bᵀ
+			} else {
+				bp = b[j0:] // columns j0.. of B
+			}
+			gemmWith(impl, transA, transB, i1-i0, j1-j0, k, alpha, ap, lda, bp, ldb, beta, c[i0*ldc+j0:], ldc)
+		}
+	}
+}
+
+func gemmWith[T blasFloat](impl G.BLAS, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {
 		ta = blas.Trans
@@ -28,9 +72,9 @@ func gemm[T blasFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int
 	}
 	switch a := any(a).(type) {
 	case []float32:
-		G.WhichBLAS().Sgemm(ta, tb, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		impl.Sgemm(ta, tb, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
-		G.WhichBLAS().Dgemm(ta, tb, m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+		impl.Dgemm(ta, tb, m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
 }
 
