@@ -31,7 +31,9 @@ func gemm[T blasFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int
 // a product of four or more 64×64 blocks of C: per call, while the ops
 // already run their samples on every core. gemm hands gonum pieces of C of
 // at most gonumRows×gonumCols (three blocks), which it computes on the
-// calling goroutine, each element by the same sum in the same order.
+// calling goroutine: the same sums in the same order, except A·Bᵀ with k
+// over 64, whose dot products gonum's parallel path takes in chunks of 64
+// (TestGemmPiecesMatchGonum).
 const (
 	gonumRows = 64
 	gonumCols = 3 * 64
