@@ -344,10 +344,7 @@ func convForward[T blasFloat](g convGeom, x, w, bias, y, col []T) {
 			im2col(g, x[i*g.inSize():(i+1)*g.inSize()], ci)
 			yi := y[i*o*hw : (i+1)*o*hw]
 			for c := 0; c < o; c++ {
-				row := yi[c*hw : (c+1)*hw]
-				for j := range row {
-					row[j] = bias[c]
-				}
+				fill(yi[c*hw:(c+1)*hw], bias[c])
 			}
 			gemm(false, false, o, hw, rows, 1, w, rows, ci, hw, 1, yi, hw)
 		}
@@ -373,7 +370,7 @@ type conv2dGradOp struct {
 	wrt       int
 	biasShape tensor.Shape // wrt 2
 
-	work scratch    // per block: dcol (wrt 0) or a partial weight gradient (wrt 1)
+	work scratch    // per block: dcol (wrt 0) or a partial weight gradient (wrt 1); ones and row sums (wrt 2)
 	cols colBuffers // wrt 1: x unfolded again, one sample at a time per block
 	out  *tensor.Dense
 }
@@ -460,17 +457,19 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 			}
 		}
 	default:
-		// Sums in float64, per block, then over blocks in order.
+		// Each row of dy (one sample, one channel) summed in T's arithmetic
+		// (as sgemm sums the weight gradient's products), then the rows in
+		// float64, per block and over blocks in order.
+		ones := get[T](&op.work, hw+g.n*o)
+		rowSum := ones[hw:]
+		fill(ones[:hw], 1)
 		sums := make([]float64, blocks*o)
 		forBlocks(g.n, g.n*o*hw, func(block, lo, hi int) {
+			rowSums(dy[lo*o*hw:hi*o*hw], (hi-lo)*o, hw, ones, rowSum[lo*o:hi*o])
 			s := sums[block*o : (block+1)*o]
 			for i := lo; i < hi; i++ {
 				for c := 0; c < o; c++ {
-					var acc float64
-					for _, v := range dy[(i*o+c)*hw : (i*o+c+1)*hw] {
-						acc += float64(v)
-					}
-					s[c] += acc
+					s[c] += float64(rowSum[i*o+c])
 				}
 			}
 		})
