@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"hash"
+	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -149,56 +150,67 @@ func (g convGeom) shiftedRun(ki, kj int) (shift, a, b int, ok bool) {
 	return shift, a, b, a < b
 }
 
-// clearWrapped zeroes the entries of row in [a, b) whose input pixel, for
-// kernel column kj, lies left or right of the image: in the shifted plane
-// they would read the neighbouring image row.
-func clearWrapped[T blasFloat](g convGeom, row []T, kj, a, b int) {
-	// Columns [lo, hi) of each image row wrap: the first pad-kj ones when
-	// the tap looks left, the last kj-pad ones when it looks right. One
-	// strided pass per column.
-	s := kj - g.pad
-	lo, hi := 0, -s
-	if s > 0 {
-		lo, hi = g.w-s, g.w
-	}
-	row = row[:b]
-	first := a - a%g.w
-	for j := lo; j < hi; j++ {
-		p := first + j
-		if p < a {
-			p += g.w
-		}
-		for ; p < b; p += g.w {
-			row[p] = 0
+// wrapped appends to to the entries of [a, b) whose input pixel, for kernel
+// column kj, lies left or right of the image: in the shifted plane they
+// would read the neighbouring image row. They are the first pad-kj columns
+// of each image row when the tap looks left, the last kj-pad ones when it
+// looks right.
+func (g convGeom) wrapped(to []int32, kj, a, b int) []int32 {
+	for p := a; p < b; p++ {
+		if col := p%g.w + kj - g.pad; col < 0 || col >= g.w {
+			to = append(to, int32(p))
 		}
 	}
+	return to
 }
 
-// forShiftedRuns calls f for each im2col row r (channel ch, kernel column kj)
-// of a sameSize convolution whose tap reads some of the image, with the
-// tap's shiftedRun.
-func forShiftedRuns(g convGeom, f func(ch, r, kj, shift, a, b int)) {
+// shiftedRow is one im2col row of a sameSize convolution whose tap reads
+// some of the image: row r of channel ch holds x[ch][p+shift] at the output
+// pixels p in [a, b), but for the wrapped ones, which are padding.
+type shiftedRow struct {
+	r, ch, shift, a, b int
+	wrapped            []int32
+}
+
+// shiftedRows is the list of a sameSize geometry's shifted rows, computed
+// once per geometry (the batch size aside) and shared by every op and
+// goroutine: im2col and col2im run for each sample, and working out the
+// runs and wrapped columns each time cost cnn2 a twentieth of its step.
+func (g convGeom) shiftedRows() []shiftedRow {
+	key := g
+	key.n = 0
+	if rows, ok := shiftedRowsOf.Load(key); ok {
+		return rows.([]shiftedRow)
+	}
+	var rows []shiftedRow
 	r := 0
 	for ch := 0; ch < g.c; ch++ {
 		for ki := 0; ki < g.k; ki++ {
 			for kj := 0; kj < g.k; kj++ {
 				if shift, a, b, ok := g.shiftedRun(ki, kj); ok {
-					f(ch, r, kj, shift, a, b)
+					rows = append(rows, shiftedRow{r: r, ch: ch, shift: shift, a: a, b: b, wrapped: g.wrapped(nil, kj, a, b)})
 				}
 				r++
 			}
 		}
 	}
+	rowsAny, _ := shiftedRowsOf.LoadOrStore(key, rows)
+	return rowsAny.([]shiftedRow)
 }
+
+// shiftedRowsOf caches shiftedRows by geometry with n = 0.
+var shiftedRowsOf sync.Map
 
 // im2colSame is im2col for a sameSize convolution.
 func im2colSame[T blasFloat](g convGeom, x, col []T) {
 	hw := g.hw()
-	forShiftedRuns(g, func(ch, r, kj, shift, a, b int) {
-		row := col[r*hw : (r+1)*hw]
-		copy(row[a:b], x[ch*hw+a+shift:ch*hw+b+shift])
-		clearWrapped(g, row, kj, a, b)
-	})
+	for _, s := range g.shiftedRows() {
+		row := col[s.r*hw : (s.r+1)*hw]
+		copy(row[s.a:s.b], x[s.ch*hw+s.a+s.shift:s.ch*hw+s.b+s.shift])
+		for _, p := range s.wrapped {
+			row[p] = 0
+		}
+	}
 }
 
 // col2imSame is col2im for a sameSize convolution. It clears the wrapped
@@ -207,11 +219,13 @@ func im2colSame[T blasFloat](g convGeom, x, col []T) {
 func col2imSame[T blasFloat](g convGeom, dcol, dx []T) {
 	clear(dx)
 	hw := g.hw()
-	forShiftedRuns(g, func(ch, r, kj, shift, a, b int) {
-		row := dcol[r*hw : (r+1)*hw]
-		clearWrapped(g, row, kj, a, b)
-		axpy(row[a:b], dx[ch*hw+a+shift:ch*hw+b+shift])
-	})
+	for _, s := range g.shiftedRows() {
+		row := dcol[s.r*hw : (s.r+1)*hw]
+		for _, p := range s.wrapped {
+			row[p] = 0
+		}
+		axpy(row[s.a:s.b], dx[s.ch*hw+s.a+s.shift:s.ch*hw+s.b+s.shift])
+	}
 }
 
 // conv2dOp is y = W ⋆ x + b for x (N, C, H, W), W (O, C, K, K), b (1, O, 1, 1):
