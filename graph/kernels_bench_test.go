@@ -1,6 +1,9 @@
 package graph
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // BenchmarkIm2col times the unfolding of one sample of cnn2's layers and its
 // adjoint, the parts of a conv step outside BLAS.
@@ -19,5 +22,22 @@ func BenchmarkIm2col(b *testing.B) {
 				col2im(g, col, x)
 			}
 		})
+	}
+}
+
+// BenchmarkPoolForward times the 2×2 max-pooling kernel alone on a batch of
+// cnn2's first conv layer, on ReLU outputs (half of them zero, as in
+// training: many ties).
+func BenchmarkPoolForward(b *testing.B) {
+	s := []int{100, 16, 28, 28}
+	x := make([]float32, s[0]*s[1]*s[2]*s[3])
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range x {
+		x[i] = max(0, float32(r.NormFloat64()))
+	}
+	y := make([]float32, len(x)/4)
+	idx := make([]int32, len(y))
+	for b.Loop() {
+		poolForward(s, 2, x, y, idx)
 	}
 }

@@ -153,6 +153,7 @@ func TestDataInputsSkipTheirGradient(t *testing.T) {
 // maximum and index of comparing each window in order (the first maximum
 // wins, a NaN replaces it) on values with many ties, zeros of both signs,
 // infinities and NaNs; a maximum that is a zero may differ only in sign.
+// float32 and float64 alike.
 func TestPool2MatchesOrderedComparison(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	values := []float32{-2, -1, float32(math.Copysign(0, -1)), 0, 1, 2,
@@ -166,6 +167,16 @@ func TestPool2MatchesOrderedComparison(t *testing.T) {
 		y := make([]float32, h/2*w/2)
 		idx := make([]int32, len(y))
 		pool2(plane, w, h/2, w/2, y, idx)
+		plane64, y64, idx64 := make([]float64, len(plane)), make([]float64, len(y)), make([]int32, len(idx))
+		for i, v := range plane {
+			plane64[i] = float64(v)
+		}
+		pool2(plane64, w, h/2, w/2, y64, idx64)
+		for i := range y {
+			if float64(y[i]) != y64[i] && !(y64[i] != y64[i] && y[i] != y[i]) || idx[i] != idx64[i] {
+				t.Fatalf("output %d: float32 %v at %d, float64 %v at %d", i, y[i], idx[i], y64[i], idx64[i])
+			}
+		}
 		for oy := 0; oy < h/2; oy++ {
 			for ox := 0; ox < w/2; ox++ {
 				at := 2*oy*w + 2*ox
