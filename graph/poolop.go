@@ -3,7 +3,6 @@ package graph
 import (
 	"fmt"
 	"hash"
-	"unsafe"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -130,15 +129,11 @@ func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
 // maximum is a zero of both signs gives +0 (the gradient goes to the same
 // element).
 func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
-	p32, is32 := any(plane).([]float32)
 	for oy := 0; oy < ho; oy++ {
 		top := plane[2*oy*w : 2*oy*w+2*wo]
 		bottom := plane[(2*oy+1)*w : (2*oy+1)*w+2*wo]
 		yr, ir := y[oy*wo:(oy+1)*wo], idx[oy*wo:(oy+1)*wo]
 		base := 2 * oy * w
-		if is32 && pool2RowNonNegative(p32[base:base+w+2*wo], w, any(yr).([]float32), ir, base) {
-			continue
-		}
 		for ox := range yr {
 			a, b, c, d := top[2*ox], top[2*ox+1], bottom[2*ox], bottom[2*ox+1]
 			m := max(max(a, b), max(c, d))
@@ -154,47 +149,6 @@ func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
 			yr[ox], ir[ox] = m, int32(at)
 		}
 	}
-}
-
-// pool2RowNonNegative is one output row of pool2 for float32 inputs that
-// are all +0 or above and not NaN, as a ReLU's outputs are: the bits of such
-// floats, read as integers, order as the floats do and are equal when the
-// floats are, so the maximum is an integer max (conditional moves) and the
-// index comes from integer equality, where Go's max on floats spends a dozen
-// instructions on NaNs and signed zeros, and the float compares spill
-// registers. pairs holds the row pair from the top-left of the first
-// window, base its offset in the plane. It reports false, leaving the row to
-// the general path, when some input is negative (sign bit set) or NaN.
-func pool2RowNonNegative(pairs []float32, w int, y []float32, idx []int32, base int) bool {
-	// The floats' bits, read in place: converting each value costs a move
-	// between register files and, in this loop, spills.
-	bits := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(pairs))), len(pairs))
-	yBits := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(y))), len(y))
-	top, bottom := bits[:2*len(y)], bits[w:w+2*len(y)]
-	var signs int32
-	notNaN := int32(-1)
-	for ox := range yBits {
-		tp, bt := top[2*ox:2*ox+2:2*ox+2], bottom[2*ox:2*ox+2:2*ox+2]
-		a, b, c, d := tp[0], tp[1], bt[0], bt[1]
-		signs |= a | b | c | d
-		m := max(max(a, b), max(c, d))
-		notNaN &= m - 0x7f800001 // sign bit clear only past +Inf: a NaN
-		pastA := notEqualInt(a, m)
-		pastB := pastA & notEqualInt(b, m)
-		pastC := pastB & notEqualInt(c, m)
-		yBits[ox] = m
-		idx[ox] = int32(base + 2*ox + pastA + pastB*(w-1) + pastC)
-	}
-	return signs >= 0 && notNaN < 0
-}
-
-// notEqualInt is 1 when v != m and 0 otherwise, without a branch.
-func notEqualInt(v, m int32) int {
-	var r int
-	if v != m {
-		r = 1
-	}
-	return r
 }
 
 // notEqual is 1 when v != m and 0 otherwise, without a branch (SETcc).
