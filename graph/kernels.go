@@ -217,13 +217,16 @@ func fill[T blasFloat](s []T, v T) {
 // whose every addition waits for the one before.
 func rowSums[T blasFloat](m []T, rows, cols int, ones, sums []T) {
 	impl := gonum.Implementation{}
-	for i := 0; i < rows; i++ {
-		row := m[i*cols : (i+1)*cols]
-		switch row := any(row).(type) {
-		case []float32:
-			sums[i] = T(impl.Sdot(cols, row, 1, any(ones).([]float32), 1))
-		case []float64:
-			sums[i] = T(impl.Ddot(cols, row, 1, any(ones).([]float64), 1))
+	switch m := any(m).(type) {
+	case []float32:
+		ones, sums := any(ones).([]float32), any(sums).([]float32)
+		for i := range rows {
+			sums[i] = impl.Sdot(cols, m[i*cols:(i+1)*cols], 1, ones, 1)
+		}
+	case []float64:
+		ones, sums := any(ones).([]float64), any(sums).([]float64)
+		for i := range rows {
+			sums[i] = impl.Ddot(cols, m[i*cols:(i+1)*cols], 1, ones, 1)
 		}
 	}
 }
