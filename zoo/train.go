@@ -127,16 +127,21 @@ func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, pr
 	if err != nil {
 		return nil, nil, err
 	}
-	var test *loader.Dataset
-	if cfg.EvalEveryEpoch {
-		test = data.Test
+	ev, err := m.NewEvaluator(data.Test, cfg.EvalBatchSize)
+	if err != nil {
+		return nil, m, err
 	}
-	res, err := m.train(ctx, data.Train, test, cfg, progress)
+	defer ev.Close()
+	var everyEpoch *Evaluator
+	if cfg.EvalEveryEpoch {
+		everyEpoch = ev
+	}
+	res, err := m.train(ctx, data.Train, everyEpoch, cfg, progress)
 	if err != nil {
 		return nil, m, err
 	}
 	start := time.Now()
-	res.Correct, res.Total, err = m.Evaluate(ctx, data.Test, cfg.EvalBatchSize)
+	res.Correct, res.Total, err = ev.Evaluate(ctx)
 	if err != nil {
 		return nil, m, err
 	}
@@ -167,8 +172,8 @@ func (m *Model) Train(ctx context.Context, train *loader.Dataset, cfg Config, pr
 	return m.train(ctx, train, nil, cfg, progress)
 }
 
-// train is Train, evaluating on test after each epoch when test is not nil.
-func (m *Model) train(ctx context.Context, train, test *loader.Dataset, cfg Config, progress func(Progress)) (*Result, error) {
+// train is Train, evaluating with test after each epoch when test is not nil.
+func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluator, cfg Config, progress func(Progress)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -214,7 +219,7 @@ func (m *Model) train(ctx context.Context, train, test *loader.Dataset, cfg Conf
 		res.EpochLoss = append(res.EpochLoss, p.Loss)
 		if test != nil {
 			evalStart := time.Now()
-			correct, total, err := m.Evaluate(ctx, test, cfg.EvalBatchSize)
+			correct, total, err := test.Evaluate(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -337,10 +342,36 @@ func lossValue(n *G.Node) (float64, error) {
 
 // Evaluate classifies every sample of test on an inference graph that shares
 // the model's weights (BatchNorm uses its running statistics) and counts the
-// samples whose largest logit is their label. batch 0 means 1000.
+// samples whose largest logit is their label. batch 0 means 1000. To
+// evaluate the same test set again (after each epoch), keep an Evaluator.
 func (m *Model) Evaluate(ctx context.Context, test *loader.Dataset, batch int) (correct, total int, err error) {
-	if err := m.checkData(test); err != nil {
+	ev, err := m.NewEvaluator(test, batch)
+	if err != nil {
 		return 0, 0, err
+	}
+	defer ev.Close()
+	return ev.Evaluate(ctx)
+}
+
+// Evaluator is Model.Evaluate made once for a test set: the inference graph,
+// its tape machine and the test batches (the images converted to float32)
+// are kept between calls. The graph holds the model's weight tensors, which
+// training and Model.Load change in place, so each call sees the weights as
+// they are then. It is not safe for concurrent use.
+type Evaluator struct {
+	m       *Model
+	net     *built
+	vm      G.VM
+	batches *loader.Batcher
+	xs      []float32
+	labels  []int
+}
+
+// NewEvaluator builds the inference graph for batches of the given size (0
+// means 1000; at most test.N) and the test batches. Close releases it.
+func (m *Model) NewEvaluator(test *loader.Dataset, batch int) (*Evaluator, error) {
+	if err := m.checkData(test); err != nil {
+		return nil, err
 	}
 	if batch <= 0 {
 		batch = 1000
@@ -348,40 +379,49 @@ func (m *Model) Evaluate(ctx context.Context, test *loader.Dataset, batch int) (
 	batch = min(batch, test.N)
 	net, err := build(m.Arch, m.Store, graph.Inference, batch, m.Input)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	batches, err := loader.NewBatcher(test, batch)
 	if err != nil {
-		return 0, 0, errors.Wrap(err, "test batches")
+		return nil, errors.Wrap(err, "test batches")
 	}
-	xs := make([]float32, batch*test.SampleSize())
-	labels := make([]int, batch)
-	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(xs))); err != nil {
-		return 0, 0, errors.Wrap(err, "binding the input")
+	ev := &Evaluator{m: m, net: net, batches: batches, xs: make([]float32, batch*test.SampleSize()), labels: make([]int, batch)}
+	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(ev.xs))); err != nil {
+		return nil, errors.Wrap(err, "binding the input")
 	}
-	vm := G.NewTapeMachine(net.b.Graph())
-	defer vm.Close()
-	batches.Sequential()
-	classes := m.Input.Classes
-	for i := 0; i < batches.Batches(false); i++ {
+	ev.vm = G.NewTapeMachine(net.b.Graph())
+	return ev, nil
+}
+
+// Evaluate classifies every test sample with the model's current weights and
+// counts those whose largest logit is their label.
+func (e *Evaluator) Evaluate(ctx context.Context) (correct, total int, err error) {
+	e.batches.Sequential()
+	classes := e.m.Input.Classes
+	for i := 0; i < e.batches.Batches(false); i++ {
 		if err := ctx.Err(); err != nil {
 			return 0, 0, err
 		}
-		n := batches.Fill(i, xs, nil, labels)
-		if err := vm.RunAll(); err != nil {
-			return 0, 0, errors.Wrapf(err, "evaluating %s", m.Arch.Name)
+		n := e.batches.Fill(i, e.xs, nil, e.labels)
+		err := e.vm.RunAll()
+		if err != nil {
+			e.vm.Reset()
+			return 0, 0, errors.Wrapf(err, "evaluating %s", e.m.Arch.Name)
 		}
-		logits := net.logits.Value().Data().([]float32)
+		logits := e.net.logits.Value().Data().([]float32)
 		for s := 0; s < n; s++ {
-			if argmax(logits[s*classes:(s+1)*classes]) == labels[s] {
+			if argmax(logits[s*classes:(s+1)*classes]) == e.labels[s] {
 				correct++
 			}
 		}
 		total += n
-		vm.Reset()
+		e.vm.Reset()
 	}
 	return correct, total, nil
 }
+
+// Close releases the evaluator's VM.
+func (e *Evaluator) Close() { e.vm.Close() }
 
 // argmax is the first index of the largest value, as torch.max.
 func argmax(row []float32) int {

@@ -424,3 +424,49 @@ func TestReluPoolCommutes(t *testing.T) {
 		t.Errorf("ReLU→pool %v %v, pool→ReLU %v %v", out1, grad1, out2, grad2)
 	}
 }
+
+// TestEvaluatorFollowsTheWeights: an Evaluator made before training counts,
+// after it, what a fresh Model.Evaluate counts (BatchNorm's running
+// statistics included), with a partial last batch, and again the same on a
+// second call.
+func TestEvaluatorFollowsTheWeights(t *testing.T) {
+	data := mnist(t)
+	small := data.Head(600, 300)
+	ctx := context.Background()
+	for _, name := range []string{"model1", "cnn3"} {
+		t.Run(name, func(t *testing.T) {
+			a, _ := Lookup(name)
+			m, err := New(a, InputOf(small.Train), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := m.NewEvaluator(small.Test, 128) // 300 = 2×128 + 44
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ev.Close()
+			untrained, _, err := ev.Evaluate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Train(ctx, small.Train, Config{Epochs: 1, LR: 0.05, BatchSize: 50, EvalBatchSize: 100}, nil); err != nil {
+				t.Fatal(err)
+			}
+			got, total, err := ev.Evaluate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _, _ := ev.Evaluate(ctx)
+			want, wantTotal, err := m.Evaluate(ctx, small.Test, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want || again != want || total != 300 || wantTotal != 300 {
+				t.Errorf("kept evaluator: %d then %d of %d correct; a fresh one: %d of %d", got, again, total, want, wantTotal)
+			}
+			if got == untrained {
+				t.Errorf("%d correct before and after training: the evaluator did not see the new weights", got)
+			}
+		})
+	}
+}
