@@ -150,12 +150,12 @@ func (g convGeom) shiftedRun(ki, kj int) (shift, a, b int, ok bool) {
 	return shift, a, b, a < b
 }
 
-// wrapped appends to to the entries of [a, b) whose input pixel, for kernel
-// column kj, lies left or right of the image: in the shifted plane they
-// would read the neighbouring image row. They are the first pad-kj columns
-// of each image row when the tap looks left, the last kj-pad ones when it
-// looks right.
-func (g convGeom) wrapped(to []int32, kj, a, b int) []int32 {
+// wrapped lists the entries of [a, b) whose input pixel, for kernel column
+// kj, lies left or right of the image: in the shifted plane they would read
+// the neighbouring image row. They are the first pad-kj columns of each image
+// row when the tap looks left, the last kj-pad ones when it looks right.
+func (g convGeom) wrapped(kj, a, b int) []int32 {
+	var to []int32
 	for p := a; p < b; p++ {
 		if col := p%g.w + kj - g.pad; col < 0 || col >= g.w {
 			to = append(to, int32(p))
@@ -189,7 +189,7 @@ func (g convGeom) shiftedRows() []shiftedRow {
 		for ki := 0; ki < g.k; ki++ {
 			for kj := 0; kj < g.k; kj++ {
 				if shift, a, b, ok := g.shiftedRun(ki, kj); ok {
-					rows = append(rows, shiftedRow{r: r, ch: ch, shift: shift, a: a, b: b, wrapped: g.wrapped(nil, kj, a, b)})
+					rows = append(rows, shiftedRow{r: r, ch: ch, shift: shift, a: a, b: b, wrapped: g.wrapped(kj, a, b)})
 				}
 				r++
 			}

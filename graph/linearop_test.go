@@ -156,18 +156,10 @@ func TestDataInputsSkipTheirGradient(t *testing.T) {
 // float32 and float64 alike.
 func TestPool2MatchesOrderedComparison(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	all := []float32{-2, -1, float32(math.Copysign(0, -1)), 0, 1, 2,
+	values := []float32{-2, -1, float32(math.Copysign(0, -1)), 0, 1, 2,
 		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
-	nonNegative := []float32{0, 1, 2, float32(math.Inf(1)), float32(math.NaN())}
 	const h, w = 6, 10
-	for trial := 0; trial < 1000; trial++ {
-		values := all
-		if trial%2 == 1 {
-			values = nonNegative
-			if trial%4 == 1 {
-				values = values[:4] // no NaN
-			}
-		}
+	for trial := 0; trial < 500; trial++ {
 		plane := make([]float32, h*w)
 		for i := range plane {
 			plane[i] = values[r.IntN(len(values))]
