@@ -396,8 +396,7 @@ func (m *Model) NewEvaluator(test *loader.Dataset, batch int) (*Evaluator, error
 // Evaluate classifies every test sample with the model's current weights and
 // counts those whose largest logit is their label.
 func (e *Evaluator) Evaluate(ctx context.Context) (correct, total int, err error) {
-	e.batches.Sequential()
-	classes := e.m.Input.Classes
+	classes := e.m.Input.Classes // the batches stay in NewBatcher's sequential order: nothing shuffles them
 	for i := 0; i < e.batches.Batches(false); i++ {
 		if err := ctx.Err(); err != nil {
 			return 0, 0, err
