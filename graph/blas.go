@@ -2,6 +2,23 @@
 
 package graph
 
-// BLAS names the BLAS the zoo's matrix products run on: here Gonum's pure-Go
-// implementation, Gorgonia's default. Build with -tags openblas for OpenBLAS.
-func BLAS() string { return "gonum (pure Go)" }
+import (
+	"gonum.org/v1/gonum/blas/blas32"
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgonia-zoo/zoo/internal/sgemm"
+)
+
+// init makes the zoo's float32 product (internal/sgemm: Go assembly, no cgo)
+// the matrix product of Gorgonia, of the zoo's ops and of gonum's blas32;
+// float64 products stay gonum's.
+func init() {
+	impl := sgemm.Implementation{}
+	G.Use(impl)
+	blas32.Use(impl)
+}
+
+// BLAS names the BLAS the zoo's matrix products run on: in the default
+// build the zoo's own float32 GEMM and its micro-kernel for this CPU, with
+// gonum for the rest. Build with -tags openblas for OpenBLAS.
+func BLAS() string { return "zoo sgemm (" + sgemm.Kernel() + ") + gonum" }

@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgonia-zoo/zoo/internal/sgemm"
 )
 
 // blasFloat is the element type of the kernels that call BLAS: exactly
@@ -18,9 +20,18 @@ type blasFloat interface{ float32 | float64 }
 // gemm is C = alpha·op(A)·op(B) + beta·C, row-major, through the BLAS that
 // Gorgonia uses (gorgonia.Use switches it), so that the zoo's ops and
 // Gorgonia's own matrix products run on the same implementation.
+//
+// The ops call gemm from their own goroutines, one per core: the zoo's
+// sgemm runs on the caller's alone here.
 func gemm[T blasFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	impl := G.WhichBLAS()
-	if _, pure := impl.(gonum.Implementation); pure && (m > gonumRows || n > gonumCols) {
+	if _, own := impl.(sgemm.Implementation); own {
+		if a, ok := any(a).([]float32); ok {
+			sgemm.SgemmSerial(transA, transB, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+			return
+		}
+	}
+	if isGonum(impl) && (m > gonumRows || n > gonumCols) {
 		gemmInPieces(impl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -229,4 +240,14 @@ func rowSums[T blasFloat](m []T, rows, cols int, ones, sums []T) {
 			sums[i] = impl.Ddot(cols, m[i*cols:(i+1)*cols], 1, ones, 1)
 		}
 	}
+}
+
+// isGonum tells whether impl computes its products with gonum's kernels,
+// which start goroutines of their own for large products.
+func isGonum(impl G.BLAS) bool {
+	switch impl.(type) {
+	case gonum.Implementation, sgemm.Implementation:
+		return true
+	}
+	return false
 }

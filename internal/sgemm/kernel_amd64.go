@@ -1,0 +1,72 @@
+//go:build amd64 && !purego
+
+package sgemm
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_kernels.go
+
+//go:noescape
+func kernelavx2_6x16(k int, a, b, c *float32, ldc int, add bool)
+
+//go:noescape
+func kernelavx2_4x24(k int, a, b, c *float32, ldc int, add bool)
+
+//go:noescape
+func kernelavx512_8x48(k int, a, b, c *float32, ldc int, add bool)
+
+//go:noescape
+func kernelavx512_12x32(k int, a, b, c *float32, ldc int, add bool)
+
+//go:noescape
+func kernelavx512_14x32(k int, a, b, c *float32, ldc int, add bool)
+
+//go:noescape
+func kernelavx512_6x64(k int, a, b, c *float32, ldc int, add bool)
+
+func fmaPeakavx2(n int)
+func fmaPeakavx512(n int)
+
+var (
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+)
+
+// kernels are the micro-kernels this CPU runs, the one used first: of
+// each instruction set, the tile that was fastest on the zoo's shapes
+// (BenchmarkKernel; bench/README.md).
+var kernels = func() []kernel {
+	var ks []kernel
+	if hasAVX512 {
+		ks = append(ks,
+			kernel{"avx512", 6, 64, kernelavx512_6x64},
+			kernel{"avx512", 8, 48, kernelavx512_8x48},
+			kernel{"avx512", 12, 32, kernelavx512_12x32},
+			kernel{"avx512", 14, 32, kernelavx512_14x32},
+		)
+	}
+	if hasAVX2 {
+		ks = append(ks,
+			kernel{"avx2", 4, 24, kernelavx2_4x24},
+			kernel{"avx2", 6, 16, kernelavx2_6x16},
+		)
+	}
+	return append(ks, goKernel)
+}()
+
+var best = kernels[0]
+
+// fmaPeak runs n rounds of independent fused multiply-adds of the widest
+// vectors this CPU has and returns the floating-point operations done, or 0
+// without AVX2 and FMA.
+func fmaPeak(n int) float64 {
+	switch {
+	case hasAVX512:
+		fmaPeakavx512(n)
+		return float64(n) * 24 * 16 * 2
+	case hasAVX2:
+		fmaPeakavx2(n)
+		return float64(n) * 12 * 8 * 2
+	}
+	return 0
+}

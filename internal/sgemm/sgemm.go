@@ -1,0 +1,328 @@
+package sgemm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Blocking. Every C element is the sum over k in blocks of kc, each block's
+// products accumulated in order in one register and then added to C: the
+// partition of C among goroutines and the kernel's tile shape do not change
+// any sum, so results are the same bits for any GOMAXPROCS and for every
+// vector kernel. A kc×nr panel of B (24-48 KiB for the amd64 tiles) is reused
+// from L1 by every mr-row panel of A; an mc×kc block of A stays in L2.
+const (
+	kc = 256
+	mc = 384
+	nc = 1536
+)
+
+// minParallelWork is the number of multiply-adds below which a product runs
+// on the calling goroutine: starting goroutines costs microseconds.
+const minParallelWork = 1 << 18
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
+// op(X) is X or Xᵀ: op(A) is m×k, op(B) is k×n, C is m×n with row stride
+// ldc. A is stored m×k with row stride lda (k×m when transA), B k×n with
+// row stride ldb (n×k when transB).
+//
+// As in BLAS, A and B are not read when alpha is 0 or k is 0, and C is not
+// read when beta is 0 (NaN there does not propagate). The work is split
+// across up to GOMAXPROCS goroutines; the result does not depend on how
+// many.
+//
+// Sgemm panics when a size is negative, a stride is shorter than its row, or
+// a slice is too short: a programming error, as in gonum's BLAS.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm(best, runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm on the calling goroutine alone, for callers that
+// already run one product per core.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm(best, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Kernel names the micro-kernel the products run on on this machine, with
+// its tile: "avx512 12x32", "avx2 6x16" or "go 4x4".
+func Kernel() string { return best.String() }
+
+// kernel is a micro-kernel: fn computes the mr×nr tile Σ_p a[p·mr+i]·b[p·nr+j]
+// over p < k (k ≥ 1) of the packed panels a and b, in order of p, and
+// stores it into c (row stride ldc), added to what is there when add is set.
+type kernel struct {
+	isa    string
+	mr, nr int
+	fn     func(k int, a, b, c *float32, ldc int, add bool)
+}
+
+func (kern kernel) String() string { return fmt.Sprintf("%s %dx%d", kern.isa, kern.mr, kern.nr) }
+
+func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("sgemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check := func(name string, s []float32, rows, cols, ld int) {
+		if ld < max(1, cols) {
+			panic(fmt.Sprintf("sgemm: ld%s %d < %d", name, ld, cols))
+		}
+		if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("sgemm: %s has %d elements, want %d", name, len(s), (rows-1)*ld+cols))
+		}
+	}
+	check("c", c, m, n, ldc)
+	if k > 0 && m > 0 && n > 0 {
+		check("a", a, ar, ac, lda)
+		check("b", b, br, bc, ldb)
+	}
+}
+
+func gemm(kern kernel, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+				continue
+			}
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+	if alpha == 0 || k == 0 {
+		return
+	}
+	p := plan{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, set: beta == 0}
+	p.rowBlocks = (m + mc - 1) / mc
+	// Column chunks: at most nc wide, and enough units for every worker to
+	// take a few (the machine may be shared).
+	p.colBlocks = (n + nc - 1) / nc
+	if m*n*k < minParallelWork {
+		workers = 1
+	}
+	if workers > 1 {
+		want := (4*workers + p.rowBlocks - 1) / p.rowBlocks
+		p.colBlocks = max(p.colBlocks, min(want, (n+kern.nr-1)/kern.nr))
+	}
+	units := p.rowBlocks * p.colBlocks
+	workers = min(workers, units)
+	if workers <= 1 {
+		w := getWork(kern)
+		for u := 0; u < units; u++ {
+			p.unit(w, u)
+		}
+		putWork(w)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	run := func() {
+		w := getWork(kern)
+		for {
+			u := int(next.Add(1) - 1)
+			if u >= units {
+				break
+			}
+			p.unit(w, u)
+		}
+		putWork(w)
+	}
+	for i := 1; i < workers; i++ {
+		wg.Go(run)
+	}
+	run()
+	wg.Wait()
+}
+
+// plan is one product, cut into units of C: rowBlocks×colBlocks blocks, each
+// computed by one goroutine.
+type plan struct {
+	kern                 kernel
+	transA, transB       bool
+	m, n, k              int
+	alpha                float32
+	a, b, c              []float32
+	lda, ldb, ldc        int
+	set                  bool // beta was 0: the first k block stores instead of adding
+	rowBlocks, colBlocks int
+}
+
+// work is one goroutine's packed panels and edge tile.
+type work struct {
+	a, b, tile []float32
+}
+
+var workPool sync.Pool
+
+func getWork(kern kernel) *work {
+	w, _ := workPool.Get().(*work)
+	if w == nil {
+		w = &work{}
+	}
+	na := ((mc + kern.mr - 1) / kern.mr) * kern.mr * kc
+	nb := ((nc + kern.nr - 1) / kern.nr) * kern.nr * kc
+	if len(w.a) < na {
+		w.a = make([]float32, na)
+	}
+	if len(w.b) < nb {
+		w.b = make([]float32, nb)
+	}
+	if len(w.tile) < kern.mr*kern.nr {
+		w.tile = make([]float32, kern.mr*kern.nr)
+	}
+	return w
+}
+
+func putWork(w *work) { workPool.Put(w) }
+
+// cut returns part i of parts of [0, size), with inner boundaries at
+// multiples of align.
+func cut(size, parts, i, align int) (lo, hi int) {
+	units := (size + align - 1) / align
+	lo, hi = i*units/parts*align, (i+1)*units/parts*align
+	return min(lo, size), min(hi, size)
+}
+
+// unit computes block u of C: the five loops of BLIS/GotoBLAS within it.
+func (p *plan) unit(w *work, u int) {
+	kern := p.kern
+	i0, i1 := cut(p.m, p.rowBlocks, u/p.colBlocks, kern.mr)
+	j0, j1 := cut(p.n, p.colBlocks, u%p.colBlocks, kern.nr)
+	if i0 >= i1 || j0 >= j1 {
+		return
+	}
+	for jc := j0; jc < j1; jc += nc {
+		ncc := min(nc, j1-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kcc := min(kc, p.k-pc)
+			add := pc > 0 || !p.set
+			packB(p.transB, p.b, p.ldb, pc, kcc, jc, ncc, kern.nr, w.b)
+			for ic := i0; ic < i1; ic += mc {
+				mcc := min(mc, i1-ic)
+				packA(p.transA, p.a, p.lda, ic, mcc, pc, kcc, kern.mr, p.alpha, w.a)
+				p.macro(w, ic, mcc, jc, ncc, kcc, add)
+			}
+		}
+	}
+}
+
+// macro multiplies the packed mcc×kcc block of A by the packed kcc×ncc
+// block of B into C at (ic, jc), tile by tile; edge tiles go through w.tile.
+func (p *plan) macro(w *work, ic, mcc, jc, ncc, kcc int, add bool) {
+	kern := p.kern
+	mr, nr := kern.mr, kern.nr
+	for jr := 0; jr < ncc; jr += nr {
+		bp := &w.b[jr*kcc]
+		cols := min(nr, ncc-jr)
+		for ir := 0; ir < mcc; ir += mr {
+			ap := &w.a[ir*kcc]
+			rows := min(mr, mcc-ir)
+			ci := (ic+ir)*p.ldc + jc + jr
+			if rows == mr && cols == nr {
+				kern.fn(kcc, ap, bp, &p.c[ci], p.ldc, add)
+				continue
+			}
+			kern.fn(kcc, ap, bp, &w.tile[0], nr, false)
+			for i := 0; i < rows; i++ {
+				dst := p.c[ci+i*p.ldc : ci+i*p.ldc+cols]
+				src := w.tile[i*nr : i*nr+cols]
+				if add {
+					for j, v := range src {
+						dst[j] += v
+					}
+				} else {
+					copy(dst, src)
+				}
+			}
+		}
+	}
+}
+
+// packB writes rows [pc, pc+kcc) and columns [jc, jc+ncc) of op(B) as
+// panels of nr columns, each kcc×nr row-major; the last panel is padded with
+// zeros.
+func packB(trans bool, b []float32, ldb, pc, kcc, jc, ncc, nr int, dst []float32) {
+	for jp := 0; jp < ncc; jp += nr {
+		cols := min(nr, ncc-jp)
+		panel := dst[jp*kcc : jp*kcc+kcc*nr]
+		if !trans {
+			for p := 0; p < kcc; p++ {
+				row := panel[p*nr : p*nr+nr]
+				src := b[(pc+p)*ldb+jc+jp:]
+				copy(row[:cols], src[:cols])
+				clear(row[cols:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j·ldb+p]
+		if cols < nr {
+			clear(panel)
+		}
+		for j := 0; j < cols; j++ {
+			src := b[(jc+jp+j)*ldb+pc:]
+			src = src[:kcc]
+			for p, v := range src {
+				panel[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// packA writes rows [ic, ic+mcc) and columns [pc, pc+kcc) of alpha·op(A) as
+// panels of mr rows, each kcc×mr (column by column); the last panel is
+// padded with zeros.
+func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32, dst []float32) {
+	for ip := 0; ip < mcc; ip += mr {
+		rows := min(mr, mcc-ip)
+		panel := dst[ip*kcc : ip*kcc+kcc*mr]
+		if trans {
+			// op(A)[i][p] = a[p·lda+i]: each p is a contiguous run of rows.
+			for p := 0; p < kcc; p++ {
+				col := panel[p*mr : p*mr+mr]
+				src := a[(pc+p)*lda+ic+ip:]
+				src = src[:rows]
+				if alpha == 1 {
+					copy(col, src)
+				} else {
+					for i, v := range src {
+						col[i] = alpha * v
+					}
+				}
+				clear(col[rows:])
+			}
+			continue
+		}
+		if rows < mr {
+			clear(panel)
+		}
+		for i := 0; i < rows; i++ {
+			src := a[(ic+ip+i)*lda+pc:]
+			src = src[:kcc]
+			if alpha == 1 {
+				for p, v := range src {
+					panel[p*mr+i] = v
+				}
+			} else {
+				for p, v := range src {
+					panel[p*mr+i] = alpha * v
+				}
+			}
+		}
+	}
+}

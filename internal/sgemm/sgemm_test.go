@@ -1,0 +1,258 @@
+package sgemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naive is C = alpha·op(A)·op(B) + beta·C by the definition, in float64.
+func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float64 {
+	out := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			if alpha != 0 {
+				for p := 0; p < k; p++ {
+					ai, bi := i*lda+p, p*ldb+j
+					if transA {
+						ai = p*lda + i
+					}
+					if transB {
+						bi = j*ldb + p
+					}
+					av, bv := a[ai], b[bi]
+					s += float64(av) * float64(bv)
+				}
+			}
+			v := float64(alpha) * s
+			if beta != 0 {
+				v += float64(beta) * float64(c[i*ldc+j])
+			}
+			out[i*n+j] = v
+		}
+	}
+	return out
+}
+
+type problem struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	lda, ldb, ldc  int
+	a, b, c        []float32
+}
+
+func newProblem(r *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32, pad int) problem {
+	p := problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	p.lda, p.ldb, p.ldc = max(1, ac)+pad, max(1, bc)+pad, max(1, n)+pad
+	fillRand := func(rows, ld int) []float32 {
+		s := make([]float32, rows*ld)
+		for i := range s {
+			s[i] = r.Float32()*2 - 1
+		}
+		return s
+	}
+	p.a, p.b, p.c = fillRand(ar, p.lda), fillRand(br, p.ldb), fillRand(m, p.ldc)
+	return p
+}
+
+func (p problem) run(kern kernel, workers int) []float32 {
+	c := append([]float32(nil), p.c...)
+	gemm(kern, workers, p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c, p.ldc)
+	return c
+}
+
+// check compares got with the naive product within float32 rounding of a
+// sum of k products, and checks that C's padding columns are untouched.
+func (p problem) check(t *testing.T, what string, got []float32) {
+	t.Helper()
+	want := naive(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc)
+	tol := 1e-6 * float64(p.k+4) * 4
+	for i := 0; i < p.m; i++ {
+		for j := 0; j < p.ldc; j++ {
+			g := got[i*p.ldc+j]
+			if j >= p.n {
+				if g != p.c[i*p.ldc+j] && !(g != g && p.c[i*p.ldc+j] != p.c[i*p.ldc+j]) {
+					t.Fatalf("%s: padding C[%d][%d] changed", what, i, j)
+				}
+				continue
+			}
+			w := want[i*p.n+j]
+			if math.IsNaN(w) != math.IsNaN(float64(g)) || math.Abs(float64(g)-w) > tol*(1+math.Abs(w)) {
+				t.Fatalf("%s: C[%d][%d] = %v, want %v", what, i, j, g, w)
+			}
+		}
+	}
+}
+
+var edgeSizes = []int{1, 2, 5, 15, 16, 17, 63, 100}
+
+// TestKernelsAgainstNaive runs every kernel this CPU has on sizes that hit
+// every edge of every tile and block, all four transpose cases, alpha and
+// beta 0, 1 and other values, and padded strides.
+func TestKernelsAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	scalars := []float32{0, 1, -0.5}
+	for _, kern := range kernels {
+		t.Run(kern.String(), func(t *testing.T) {
+			count := 0
+			for _, m := range edgeSizes {
+				for _, n := range edgeSizes {
+					for _, k := range []int{1, 7, 63, 300} {
+						tr := count % 4
+						alpha, beta := scalars[count%3], scalars[(count/3)%3]
+						pad := count % 3
+						count++
+						p := newProblem(r, tr&1 != 0, tr&2 != 0, m, n, k, alpha, beta, pad)
+						p.check(t, fmt.Sprintf("%s m=%d n=%d k=%d tA=%v tB=%v alpha=%v beta=%v pad=%d", kern, m, n, k, p.transA, p.transB, alpha, beta, pad), p.run(kern, 1+count%3))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLargeBlocks crosses the kc, mc and nc block boundaries.
+func TestLargeBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, kern := range kernels {
+		for tr := 0; tr < 4; tr++ {
+			p := newProblem(r, tr&1 != 0, tr&2 != 0, mc+37, nc+45, 2*kc+11, 1, 1, 3)
+			if kern.isa == "go" && tr > 0 {
+				continue // slow, and the packing is shared with the kernels above
+			}
+			p.check(t, fmt.Sprintf("%s tr=%d", kern, tr), p.run(kern, 3))
+		}
+	}
+	p := newProblem(r, false, false, 784, 100, 100, 1, 0, 0)
+	p.check(t, "784x100x100", p.run(best, 2))
+}
+
+// TestSameBitsForAnyWorkersAndKernel: the partition among goroutines and the
+// vector kernel's tile do not change a single bit.
+func TestSameBitsForAnyWorkersAndKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range [][3]int{{32, 1960, 400}, {400, 1960, 32}, {300, 301, 700}} {
+		p := newProblem(r, false, true, s[0], s[1], s[2], 1, 0, 0)
+		ref := p.run(kernels[0], 1)
+		for _, kern := range kernels {
+			if kern.isa == "go" {
+				continue // no fused multiply-add: other roundings
+			}
+			for _, workers := range []int{1, 2, 3, 8} {
+				got := p.run(kern, workers)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
+						t.Fatalf("%v %s workers %d: element %d is %v, want %v (kernel %s, 1 worker)", s, kern, workers, i, got[i], ref[i], kernels[0])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestNaNPropagates: a NaN in A or B reaches exactly the row or column of C
+// it is in; a NaN in C is ignored when beta is 0; nothing is read when alpha
+// is 0.
+func TestNaNPropagates(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, kern := range kernels {
+		r := rand.New(rand.NewPCG(7, 8))
+		p := newProblem(r, false, false, 17, 33, 20, 1, 0, 0)
+		p.a[5*p.lda+3] = nan  // row 5
+		p.b[2*p.ldb+30] = nan // column 30
+		p.c[0] = nan          // beta 0: not read
+		got := p.run(kern, 2)
+		for i := 0; i < p.m; i++ {
+			for j := 0; j < p.n; j++ {
+				if isNaN := got[i*p.ldc+j] != got[i*p.ldc+j]; isNaN != (i == 5 || j == 30) {
+					t.Fatalf("%s: C[%d][%d] = %v", kern, i, j, got[i*p.ldc+j])
+				}
+			}
+		}
+		p.alpha, p.beta = 0, 1
+		p.c[0] = 1
+		got = p.run(kern, 1)
+		for i := range got {
+			if got[i] != p.c[i] {
+				t.Fatalf("%s: alpha 0 beta 1 changed C[%d]: %v -> %v", kern, i, p.c[i], got[i])
+			}
+		}
+	}
+}
+
+func TestBadArgumentsPanic(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"negative m", func() { Sgemm(false, false, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) }},
+		{"short a", func() { Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2) }},
+		{"short lda", func() { Sgemm(false, false, 2, 2, 3, 1, make([]float32, 6), 2, make([]float32, 6), 2, 0, make([]float32, 4), 2) }},
+		{"short c", func() { Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2) }},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", tc.name)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
+
+func FuzzSgemm(f *testing.F) {
+	f.Add(uint8(5), uint8(17), uint8(3), uint8(0), uint8(1), uint64(1))
+	f.Add(uint8(64), uint8(1), uint8(100), uint8(3), uint8(2), uint64(2))
+	f.Fuzz(func(t *testing.T, m, n, k, tr, pad uint8, seed uint64) {
+		r := rand.New(rand.NewPCG(seed, 9))
+		alpha, beta := []float32{1, 0, 2.5}[seed%3], []float32{0, 1, -1}[(seed/3)%3]
+		p := newProblem(r, tr&1 != 0, tr&2 != 0, int(m%130), int(n%130), int(k)+int(pad)*40, alpha, beta, int(pad%4))
+		for _, kern := range kernels {
+			p.check(t, kern.String(), p.run(kern, 1+int(seed%3)))
+		}
+	})
+}
+
+// BenchmarkKernel times each micro-kernel and tile shape on square and on
+// the zoo's layer shapes, one goroutine (GFLOP/s).
+func BenchmarkKernel(b *testing.B) {
+	shapes := [][3]int{{1024, 1024, 1024}, {32, 19600, 400}, {400, 19600, 32}, {32, 400, 19600}, {100, 100, 784}}
+	for _, kern := range kernels {
+		for _, s := range shapes {
+			m, n, k := s[0], s[1], s[2]
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", kern, m, n, k), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 1))
+				p := newProblem(r, false, false, m, n, k, 1, 0, 0)
+				for b.Loop() {
+					gemm(kern, 1, false, false, m, n, k, 1, p.a, p.lda, p.b, p.ldb, 0, p.c, p.ldc)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkFMAPeak is the arithmetic limit of one core: independent fused
+// multiply-adds of the widest vectors, no memory.
+func BenchmarkFMAPeak(b *testing.B) {
+	var flops float64
+	for b.Loop() {
+		flops += fmaPeak(1 << 20)
+	}
+	if flops == 0 {
+		b.Skip("no vector kernel on this CPU")
+	}
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
