@@ -270,11 +270,23 @@ func packB(trans bool, b []float32, ldb, pc, kcc, jc, ncc, nr int, dst []float32
 			}
 			continue
 		}
-		// op(B)[p][j] = b[j·ldb+p]
+		// op(B)[p][j] = b[j·ldb+p]: a transpose, eight columns at a time so
+		// that each p writes 32 contiguous bytes and eight sources stream.
 		if cols < nr {
 			clear(panel)
 		}
-		for j := 0; j < cols; j++ {
+		j := 0
+		for ; j+8 <= cols; j += 8 {
+			base := (jc+jp+j)*ldb + pc
+			s0, s1, s2, s3 := b[base:base+kcc], b[base+ldb:base+ldb+kcc], b[base+2*ldb:base+2*ldb+kcc], b[base+3*ldb:base+3*ldb+kcc]
+			s4, s5, s6, s7 := b[base+4*ldb:base+4*ldb+kcc], b[base+5*ldb:base+5*ldb+kcc], b[base+6*ldb:base+6*ldb+kcc], b[base+7*ldb:base+7*ldb+kcc]
+			for p := range s0 {
+				d := panel[p*nr+j : p*nr+j+8 : p*nr+j+8]
+				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+				d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
+			}
+		}
+		for ; j < cols; j++ {
 			src := b[(jc+jp+j)*ldb+pc:]
 			src = src[:kcc]
 			for p, v := range src {
@@ -308,20 +320,19 @@ func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32
 			}
 			continue
 		}
+		// op(A)[i][p] = a[i·lda+p]: a transpose, p by p, so that each p
+		// writes mr contiguous values.
 		if rows < mr {
 			clear(panel)
 		}
+		var srcs [16][]float32
 		for i := 0; i < rows; i++ {
-			src := a[(ic+ip+i)*lda+pc:]
-			src = src[:kcc]
-			if alpha == 1 {
-				for p, v := range src {
-					panel[p*mr+i] = v
-				}
-			} else {
-				for p, v := range src {
-					panel[p*mr+i] = alpha * v
-				}
+			srcs[i] = a[(ic+ip+i)*lda+pc : (ic+ip+i)*lda+pc+kcc]
+		}
+		for p := 0; p < kcc; p++ {
+			col := panel[p*mr : p*mr+rows]
+			for i := range col {
+				col[i] = alpha * srcs[i][p]
 			}
 		}
 	}
