@@ -36,18 +36,48 @@ const minParallelWork = 1 << 18
 // Sgemm panics when a size is negative, a stride is shorter than its row, or
 // a slice is too short: a programming error, as in gonum's BLAS.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(best, runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm(tileFor(m, n), runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmSerial is Sgemm on the calling goroutine alone, for callers that
 // already run one product per core.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(best, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm(tileFor(m, n), 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// Kernel names the micro-kernel the products run on on this machine, with
-// its tile: "avx512 12x32", "avx2 6x16" or "go 4x4".
-func Kernel() string { return best.String() }
+// Kernel names the micro-kernels the products run on on this machine, with
+// their tiles: "avx512 6x64, 8x48", "avx2 4x24, 6x16" or "go 4x4".
+func Kernel() string {
+	s := best.String()
+	for _, kern := range kernels[1:] {
+		if kern.isa == best.isa {
+			s += fmt.Sprintf(", %dx%d", kern.mr, kern.nr)
+		}
+	}
+	return s
+}
+
+// tileFor picks, among the best instruction set's kernels, the one whose
+// tiles cover m×n with the least padding (the padded part of an edge tile is
+// computed and thrown away: 196 output pixels take 256 columns of 64 but 240
+// of 48). Every vector kernel gives the same bits, so the choice changes only
+// the time.
+func tileFor(m, n int) kernel {
+	pick, area := best, padded(best, m, n)
+	for _, kern := range kernels[1:] {
+		if kern.isa != best.isa {
+			break
+		}
+		if a := padded(kern, m, n); a < area {
+			pick, area = kern, a
+		}
+	}
+	return pick
+}
+
+func padded(kern kernel, m, n int) int {
+	return (m + kern.mr - 1) / kern.mr * kern.mr * ((n + kern.nr - 1) / kern.nr * kern.nr)
+}
 
 // kernel is a micro-kernel: fn computes the mr×nr tile Σ_p a[p·mr+i]·b[p·nr+j]
 // over p < k (k ≥ 1) of the packed panels a and b, in order of p, and
@@ -325,9 +355,17 @@ func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32
 		if rows < mr {
 			clear(panel)
 		}
-		var srcs [16][]float32
+		var srcs [16][]float32 // mr ≤ 16 for every kernel
 		for i := 0; i < rows; i++ {
 			srcs[i] = a[(ic+ip+i)*lda+pc : (ic+ip+i)*lda+pc+kcc]
+		}
+		if rows == 6 && mr == 6 && alpha == 1 {
+			packRows6(srcs[0], srcs[1], srcs[2], srcs[3], srcs[4], srcs[5], panel)
+			continue
+		}
+		if rows == 8 && mr == 8 && alpha == 1 {
+			packRows8(srcs[:8], panel)
+			continue
 		}
 		for p := 0; p < kcc; p++ {
 			col := panel[p*mr : p*mr+rows]
@@ -335,5 +373,28 @@ func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32
 				col[i] = alpha * srcs[i][p]
 			}
 		}
+	}
+}
+
+// packRows6 interleaves six rows of A into a panel of mr = 6.
+func packRows6(s0, s1, s2, s3, s4, s5, panel []float32) {
+	n := len(s0)
+	s1, s2, s3, s4, s5 = s1[:n], s2[:n], s3[:n], s4[:n], s5[:n]
+	panel = panel[:6*n]
+	for p := 0; p < n; p++ {
+		d := panel[6*p : 6*p+6 : 6*p+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p]
+	}
+}
+
+// packRows8 interleaves eight rows of A into a panel of mr = 8.
+func packRows8(s [][]float32, panel []float32) {
+	n := len(s[0])
+	s0, s1, s2, s3 := s[0], s[1][:n], s[2][:n], s[3][:n]
+	s4, s5, s6, s7 := s[4][:n], s[5][:n], s[6][:n], s[7][:n]
+	panel = panel[:8*n]
+	for p := 0; p < n; p++ {
+		d := panel[8*p : 8*p+8 : 8*p+8]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p], s6[p], s7[p]
 	}
 }
