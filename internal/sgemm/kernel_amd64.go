@@ -56,10 +56,11 @@ var kernels = func() []kernel {
 
 var best = kernels[0]
 
-// fmaPeak runs n rounds of independent fused multiply-adds of the widest
-// vectors this CPU has and returns the floating-point operations done, or 0
-// without AVX2 and FMA.
-func fmaPeak(n int) float64 {
+// FMAPeak runs n rounds of independent fused multiply-adds of the widest
+// vectors this CPU has, on registers alone, and returns the floating-point
+// operations done (0 without AVX2 and FMA): timed, the arithmetic limit of
+// one core, which the products are measured against.
+func FMAPeak(n int) float64 {
 	switch {
 	case hasAVX512:
 		fmaPeakavx512(n)

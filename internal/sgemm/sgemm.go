@@ -122,7 +122,9 @@ func gemm(kern kernel, workers int, transA, transB bool, m, n, k int, alpha floa
 	if m == 0 || n == 0 {
 		return
 	}
-	if beta != 1 {
+	// With beta 0 the first block over k stores every element of C: C is
+	// cleared only when nothing else will write it.
+	if beta != 1 && (beta != 0 || alpha == 0 || k == 0) {
 		for i := 0; i < m; i++ {
 			row := c[i*ldc : i*ldc+n]
 			if beta == 0 {
@@ -310,6 +312,7 @@ func packB(trans bool, b []float32, ldb, pc, kcc, jc, ncc, nr int, dst []float32
 			base := (jc+jp+j)*ldb + pc
 			s0, s1, s2, s3 := b[base:base+kcc], b[base+ldb:base+ldb+kcc], b[base+2*ldb:base+2*ldb+kcc], b[base+3*ldb:base+3*ldb+kcc]
 			s4, s5, s6, s7 := b[base+4*ldb:base+4*ldb+kcc], b[base+5*ldb:base+5*ldb+kcc], b[base+6*ldb:base+6*ldb+kcc], b[base+7*ldb:base+7*ldb+kcc]
+			s1, s2, s3, s4, s5, s6, s7 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)], s4[:len(s0)], s5[:len(s0)], s6[:len(s0)], s7[:len(s0)]
 			for p := range s0 {
 				d := panel[p*nr+j : p*nr+j+8 : p*nr+j+8]
 				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]

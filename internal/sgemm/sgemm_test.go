@@ -255,7 +255,7 @@ func BenchmarkKernel(b *testing.B) {
 func BenchmarkFMAPeak(b *testing.B) {
 	var flops float64
 	for b.Loop() {
-		flops += fmaPeak(1 << 20)
+		flops += FMAPeak(1 << 20)
 	}
 	if flops == 0 {
 		b.Skip("no vector kernel on this CPU")
