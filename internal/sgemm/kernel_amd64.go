@@ -71,3 +71,20 @@ func FMAPeak(n int) float64 {
 	}
 	return 0
 }
+
+//go:noescape
+func transpose8x8(src *float32, lds int, dst *float32, ldd int, blocks int)
+
+// transpose8 writes dst[p·ldd+i] = src[i·lds+p] for i < 8 and p < n: eight
+// rows of src become eight columns of dst.
+func transpose8(src []float32, lds int, dst []float32, ldd int, n int) {
+	blocks := n / 8
+	if blocks > 0 && hasAVX2 {
+		_ = src[7*lds+8*blocks-1]
+		_ = dst[(8*blocks-1)*ldd+7]
+		transpose8x8(&src[0], lds, &dst[0], ldd, blocks)
+	} else {
+		blocks = 0
+	}
+	transpose8Go(src, lds, dst, ldd, 8*blocks, n)
+}

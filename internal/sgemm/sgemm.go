@@ -302,22 +302,13 @@ func packB(trans bool, b []float32, ldb, pc, kcc, jc, ncc, nr int, dst []float32
 			}
 			continue
 		}
-		// op(B)[p][j] = b[j·ldb+p]: a transpose, eight columns at a time so
-		// that each p writes 32 contiguous bytes and eight sources stream.
+		// op(B)[p][j] = b[j·ldb+p]: a transpose, in 8×8 blocks.
 		if cols < nr {
 			clear(panel)
 		}
 		j := 0
 		for ; j+8 <= cols; j += 8 {
-			base := (jc+jp+j)*ldb + pc
-			s0, s1, s2, s3 := b[base:base+kcc], b[base+ldb:base+ldb+kcc], b[base+2*ldb:base+2*ldb+kcc], b[base+3*ldb:base+3*ldb+kcc]
-			s4, s5, s6, s7 := b[base+4*ldb:base+4*ldb+kcc], b[base+5*ldb:base+5*ldb+kcc], b[base+6*ldb:base+6*ldb+kcc], b[base+7*ldb:base+7*ldb+kcc]
-			s1, s2, s3, s4, s5, s6, s7 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)], s4[:len(s0)], s5[:len(s0)], s6[:len(s0)], s7[:len(s0)]
-			for p := range s0 {
-				d := panel[p*nr+j : p*nr+j+8 : p*nr+j+8]
-				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
-				d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
-			}
+			transpose8(b[(jc+jp+j)*ldb+pc:], ldb, panel[j:], nr, kcc)
 		}
 		for ; j < cols; j++ {
 			src := b[(jc+jp+j)*ldb+pc:]
@@ -399,5 +390,15 @@ func packRows8(s [][]float32, panel []float32) {
 	for p := 0; p < n; p++ {
 		d := panel[8*p : 8*p+8 : 8*p+8]
 		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p], s6[p], s7[p]
+	}
+}
+
+// transpose8Go is transpose8 for p in [from, n), in Go.
+func transpose8Go(src []float32, lds int, dst []float32, ldd int, from, n int) {
+	for i := 0; i < 8; i++ {
+		row := src[i*lds : i*lds+n]
+		for p := from; p < n; p++ {
+			dst[p*ldd+i] = row[p]
+		}
 	}
 }
