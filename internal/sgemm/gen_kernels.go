@@ -54,11 +54,12 @@ func main() {
 
 // gen writes
 //
-//	func kernel<isa>_<mr>x<nr>(k int, a, b, c *float32, ldc int, add bool)
+//	func kernel<isa>_<mr>x<nr>(k int, a, b, c *float32, ldb, ldc int, add bool)
 //
-// which computes the mr×nr tile acc = Σ_p a[p·mr+i]·b[p·nr+j] over p < k
+// which computes the mr×nr tile acc = Σ_p a[p·mr+i]·b[p·ldb+j] over p < k
 // (k ≥ 1) in order, one fused multiply-add per p, and then stores
-// c[i·ldc+j] = acc (add false) or c[i·ldc+j] += acc (add true).
+// c[i·ldc+j] = acc (add false) or c[i·ldc+j] += acc (add true). b is a
+// packed panel (ldb = nr) or rows of B itself.
 func gen(w func(string, ...any), t tile) {
 	nv := t.nr / t.vec
 	acc := func(i, v int) string { return fmt.Sprintf("%s%d", t.regName, i*nv+v) }
@@ -71,13 +72,15 @@ func gen(w func(string, ...any), t tile) {
 		}
 	}
 	w("")
-	w("// func %s(k int, a, b, c *float32, ldc int, add bool)", t.name())
-	w("TEXT ·%s(SB), NOSPLIT, $0-41", t.name())
+	w("// func %s(k int, a, b, c *float32, ldb, ldc int, add bool)", t.name())
+	w("TEXT ·%s(SB), NOSPLIT, $0-49", t.name())
 	w("\tMOVQ k+0(FP), CX")
 	w("\tMOVQ a+8(FP), SI")
 	w("\tMOVQ b+16(FP), DI")
 	w("\tMOVQ c+24(FP), DX")
-	w("\tMOVQ ldc+32(FP), R8")
+	w("\tMOVQ ldb+32(FP), R9")
+	w("\tSHLQ $2, R9")
+	w("\tMOVQ ldc+40(FP), R8")
 	w("\tSHLQ $2, R8")
 	for i := 0; i < t.mr; i++ {
 		for v := 0; v < nv; v++ {
@@ -90,8 +93,9 @@ func gen(w func(string, ...any), t tile) {
 	}
 	step := func(p int) {
 		for v := 0; v < nv; v++ {
-			w("\tVMOVUPS %d(DI), %s", 4*(p*t.nr+v*t.vec), breg(v))
+			w("\tVMOVUPS %d(DI), %s", 4*v*t.vec, breg(v))
 		}
+		w("\tADDQ R9, DI")
 		for i := 0; i < t.mr; i++ {
 			w("\tVBROADCASTSS %d(SI), %s", 4*(p*t.mr+i), bcast(i))
 			for v := 0; v < nv; v++ {
@@ -107,7 +111,6 @@ func gen(w func(string, ...any), t tile) {
 		step(p)
 	}
 	w("\tADDQ $%d, SI", 4*t.mr*t.unroll)
-	w("\tADDQ $%d, DI", 4*t.nr*t.unroll)
 	w("\tDECQ BX")
 	w("\tJNZ loop")
 	w("tail:")
@@ -116,11 +119,10 @@ func gen(w func(string, ...any), t tile) {
 	w("tailloop:")
 	step(0)
 	w("\tADDQ $%d, SI", 4*t.mr)
-	w("\tADDQ $%d, DI", 4*t.nr)
 	w("\tDECQ CX")
 	w("\tJNZ tailloop")
 	w("store:")
-	w("\tMOVBQZX add+40(FP), AX")
+	w("\tMOVBQZX add+48(FP), AX")
 	w("\tTESTQ AX, AX")
 	w("\tJZ set")
 	for i := 0; i < t.mr; i++ {

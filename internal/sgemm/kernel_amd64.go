@@ -7,22 +7,22 @@ import "golang.org/x/sys/cpu"
 //go:generate go run gen_kernels.go
 
 //go:noescape
-func kernelavx2_6x16(k int, a, b, c *float32, ldc int, add bool)
+func kernelavx2_6x16(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 //go:noescape
-func kernelavx2_4x24(k int, a, b, c *float32, ldc int, add bool)
+func kernelavx2_4x24(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 //go:noescape
-func kernelavx512_8x48(k int, a, b, c *float32, ldc int, add bool)
+func kernelavx512_8x48(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 //go:noescape
-func kernelavx512_12x32(k int, a, b, c *float32, ldc int, add bool)
+func kernelavx512_12x32(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 //go:noescape
-func kernelavx512_14x32(k int, a, b, c *float32, ldc int, add bool)
+func kernelavx512_14x32(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 //go:noescape
-func kernelavx512_6x64(k int, a, b, c *float32, ldc int, add bool)
+func kernelavx512_6x64(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 func fmaPeakavx2(n int)
 func fmaPeakavx512(n int)

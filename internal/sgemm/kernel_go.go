@@ -7,13 +7,13 @@ import "unsafe"
 // purego build tag run.
 var goKernel = kernel{isa: "go", mr: 4, nr: 4, fn: kernelGo4x4}
 
-func kernelGo4x4(k int, a, b, c *float32, ldc int, add bool) {
+func kernelGo4x4(k int, a, b, c *float32, ldb, ldc int, add bool) {
 	as := unsafe.Slice(a, 4*k)
-	bs := unsafe.Slice(b, 4*k)
+	bs := unsafe.Slice(b, (k-1)*ldb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	for p := 0; p < k; p++ {
 		ap := as[4*p : 4*p+4 : 4*p+4]
-		bp := bs[4*p : 4*p+4 : 4*p+4]
+		bp := bs[ldb*p : ldb*p+4 : ldb*p+4]
 		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		c00 += a0 * b0

@@ -79,13 +79,14 @@ func padded(kern kernel, m, n int) int {
 	return (m + kern.mr - 1) / kern.mr * kern.mr * ((n + kern.nr - 1) / kern.nr * kern.nr)
 }
 
-// kernel is a micro-kernel: fn computes the mr×nr tile Σ_p a[p·mr+i]·b[p·nr+j]
-// over p < k (k ≥ 1) of the packed panels a and b, in order of p, and
-// stores it into c (row stride ldc), added to what is there when add is set.
+// kernel is a micro-kernel: fn computes the mr×nr tile Σ_p a[p·mr+i]·b[p·ldb+j]
+// over p < k (k ≥ 1) of the packed panel a and the rows of b (a packed
+// panel, ldb = nr, or B itself), in order of p, and stores it into c (row
+// stride ldc), added to what is there when add is set.
 type kernel struct {
 	isa    string
 	mr, nr int
-	fn     func(k int, a, b, c *float32, ldc int, add bool)
+	fn     func(k int, a, b, c *float32, ldb, ldc int, add bool)
 }
 
 func (kern kernel) String() string { return fmt.Sprintf("%s %dx%d", kern.isa, kern.mr, kern.nr) }
@@ -244,33 +245,53 @@ func (p *plan) unit(w *work, u int) {
 		for pc := 0; pc < p.k; pc += kc {
 			kcc := min(kc, p.k-pc)
 			add := pc > 0 || !p.set
-			packB(p.transB, p.b, p.ldb, pc, kcc, jc, ncc, kern.nr, w.b)
+			direct := !p.transB && i1-i0 <= directRows
+			if !direct {
+				packB(p.transB, p.b, p.ldb, pc, kcc, jc, ncc, kern.nr, w.b)
+			}
 			for ic := i0; ic < i1; ic += mc {
 				mcc := min(mc, i1-ic)
 				packA(p.transA, p.a, p.lda, ic, mcc, pc, kcc, kern.mr, p.alpha, w.a)
-				p.macro(w, ic, mcc, jc, ncc, kcc, add)
+				p.macro(w, ic, mcc, jc, ncc, pc, kcc, add, direct)
 			}
 		}
 	}
 }
 
-// macro multiplies the packed mcc×kcc block of A by the packed kcc×ncc
-// block of B into C at (ic, jc), tile by tile; edge tiles go through w.tile.
-func (p *plan) macro(w *work, ic, mcc, jc, ncc, kcc int, add bool) {
+// directRows is the number of rows of C up to which a block reads B's rows
+// where they are instead of packing them (when B is not transposed): B is
+// then read by so few panels of A that copying it costs more than the
+// strided reads it saves (im2col matrices, with 16 or 32 output channels).
+const directRows = 64
+
+// macro multiplies the packed mcc×kcc block of A by the kcc×ncc block of B
+// at (pc, jc), packed or (direct) read in place, into C at (ic, jc), tile by
+// tile; edge tiles go through w.tile.
+func (p *plan) macro(w *work, ic, mcc, jc, ncc, pc, kcc int, add, direct bool) {
 	kern := p.kern
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < ncc; jr += nr {
-		bp := &w.b[jr*kcc]
 		cols := min(nr, ncc-jr)
+		var bp *float32
+		ldb := nr
+		switch {
+		case !direct:
+			bp = &w.b[jr*kcc]
+		case cols == nr:
+			bp, ldb = &p.b[pc*p.ldb+jc+jr], p.ldb
+		default: // the kernel reads nr columns: pack the last panel
+			packB(false, p.b, p.ldb, pc, kcc, jc+jr, cols, nr, w.b)
+			bp = &w.b[0]
+		}
 		for ir := 0; ir < mcc; ir += mr {
 			ap := &w.a[ir*kcc]
 			rows := min(mr, mcc-ir)
 			ci := (ic+ir)*p.ldc + jc + jr
 			if rows == mr && cols == nr {
-				kern.fn(kcc, ap, bp, &p.c[ci], p.ldc, add)
+				kern.fn(kcc, ap, bp, &p.c[ci], ldb, p.ldc, add)
 				continue
 			}
-			kern.fn(kcc, ap, bp, &w.tile[0], nr, false)
+			kern.fn(kcc, ap, bp, &w.tile[0], ldb, nr, false)
 			for i := 0; i < rows; i++ {
 				dst := p.c[ci+i*p.ldc : ci+i*p.ldc+cols]
 				src := w.tile[i*nr : i*nr+cols]
