@@ -127,14 +127,19 @@ func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
 // gives NaN and no test is equal, takes the compare-and-branch path of
 // poolWindow2. The one difference from comparing in order: a window whose
 // maximum is a zero of both signs gives +0 (the gradient goes to the same
-// element).
+// element). float32 rows go through pool2Row first: AVX-512, 16 windows at
+// a time, the same comparisons as masks.
 func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
 	for oy := 0; oy < ho; oy++ {
 		top := plane[2*oy*w : 2*oy*w+2*wo]
 		bottom := plane[(2*oy+1)*w : (2*oy+1)*w+2*wo]
 		yr, ir := y[oy*wo:(oy+1)*wo], idx[oy*wo:(oy+1)*wo]
 		base := 2 * oy * w
-		for ox := range yr {
+		start := 0
+		if t32, ok := any(top).([]float32); ok {
+			start = pool2Row(t32, any(bottom).([]float32), any(yr).([]float32), ir, base, w)
+		}
+		for ox := start; ox < len(yr); ox++ {
 			a, b, c, d := top[2*ox], top[2*ox+1], bottom[2*ox], bottom[2*ox+1]
 			m := max(max(a, b), max(c, d))
 			// Past a: one step right; past b too: down a row and back left;

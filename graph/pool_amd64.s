@@ -1,0 +1,153 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Lane j of pairs is 2j: the even elements of two registers for VPERMT2PS,
+// and each window's column offset.
+DATA pairs<>+0(SB)/4, $0
+DATA pairs<>+4(SB)/4, $2
+DATA pairs<>+8(SB)/4, $4
+DATA pairs<>+12(SB)/4, $6
+DATA pairs<>+16(SB)/4, $8
+DATA pairs<>+20(SB)/4, $10
+DATA pairs<>+24(SB)/4, $12
+DATA pairs<>+28(SB)/4, $14
+DATA pairs<>+32(SB)/4, $16
+DATA pairs<>+36(SB)/4, $18
+DATA pairs<>+40(SB)/4, $20
+DATA pairs<>+44(SB)/4, $22
+DATA pairs<>+48(SB)/4, $24
+DATA pairs<>+52(SB)/4, $26
+DATA pairs<>+56(SB)/4, $28
+DATA pairs<>+60(SB)/4, $30
+GLOBL pairs<>(SB), RODATA|NOPTR, $64
+
+// masks<>[n] is the 16-bit mask of the first n lanes.
+DATA masks<>+0(SB)/2, $0x0000
+DATA masks<>+2(SB)/2, $0x0001
+DATA masks<>+4(SB)/2, $0x0003
+DATA masks<>+6(SB)/2, $0x0007
+DATA masks<>+8(SB)/2, $0x000f
+DATA masks<>+10(SB)/2, $0x001f
+DATA masks<>+12(SB)/2, $0x003f
+DATA masks<>+14(SB)/2, $0x007f
+DATA masks<>+16(SB)/2, $0x00ff
+DATA masks<>+18(SB)/2, $0x01ff
+DATA masks<>+20(SB)/2, $0x03ff
+DATA masks<>+22(SB)/2, $0x07ff
+DATA masks<>+24(SB)/2, $0x0fff
+DATA masks<>+26(SB)/2, $0x1fff
+DATA masks<>+28(SB)/2, $0x3fff
+DATA masks<>+30(SB)/2, $0x7fff
+DATA masks<>+32(SB)/2, $0xffff
+GLOBL masks<>(SB), RODATA|NOPTR, $34
+
+// func pool2RowAVX512(top, bottom, y *float32, idx *int32, n, base, w int) int
+//
+// Pools n 2×2 windows of two rows (top, bottom: 2n values each), 16 at a
+// time: y[j] = the window's maximum, idx[j] = base + 2j + the offset of its
+// first maximum in the order top-left, top-right, bottom-left,
+// bottom-right (+1, +w, +w+1). It stops before the first group of 16
+// windows that holds a NaN and returns the number of windows done.
+TEXT ·pool2RowAVX512(SB), NOSPLIT, $0-64
+	MOVQ top+0(FP), SI
+	MOVQ bottom+8(FP), DI
+	MOVQ y+16(FP), DX
+	MOVQ idx+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ base+40(FP), AX
+	MOVQ w+48(FP), BX
+	LEAQ masks<>(SB), R12
+	XORQ R9, R9 // windows done
+
+	VMOVDQU32 pairs<>(SB), Z30 // even lanes
+	MOVL $1, R10
+	VPBROADCASTD R10, Z29
+	VPADDD Z29, Z30, Z31 // odd lanes
+	VPBROADCASTD AX, Z28
+	VPADDD Z30, Z28, Z28 // base + 2j
+	DECQ BX
+	VPBROADCASTD BX, Z27 // w-1
+	MOVL $32, R10
+	VPBROADCASTD R10, Z26
+
+loop:
+	MOVQ CX, R10
+	SUBQ R9, R10 // windows left
+	JLE done
+	CMPQ R10, $16
+	JLT tail
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS (DI), Z2
+	VMOVUPS 64(DI), Z3
+	KXNORW K6, K6, K6 // all 16 lanes stored
+	JMP pool
+
+tail:
+	// 2r values per row: min(2r, 16) in the first register, the rest in
+	// the second; r lanes stored.
+	KMOVW (R12)(R10*2), K6
+	LEAQ (R10)(R10*1), R11
+	CMPQ R11, $16
+	JLE tailone
+	SUBQ $16, R11
+	KMOVW (R12)(R11*2), K7
+	MOVQ $16, R11
+	JMP tailload
+tailone:
+	KXORW K7, K7, K7
+tailload:
+	KMOVW (R12)(R11*2), K1
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K7, Z1
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z 64(DI), K7, Z3
+
+pool:
+	VMOVAPS Z0, Z4
+	VPERMT2PS Z1, Z30, Z4 // a: top-left
+	VMOVAPS Z0, Z5
+	VPERMT2PS Z1, Z31, Z5 // b: top-right
+	VMOVAPS Z2, Z6
+	VPERMT2PS Z3, Z30, Z6 // c: bottom-left
+	VMOVAPS Z2, Z7
+	VPERMT2PS Z3, Z31, Z7 // d: bottom-right
+
+	VCMPPS $3, Z5, Z4, K1 // unordered: a or b is NaN
+	VCMPPS $3, Z7, Z6, K2
+	KORW K1, K2, K1
+	KTESTW K1, K6
+	JNZ done
+
+	VMAXPS Z5, Z4, Z8
+	VMAXPS Z7, Z6, Z9
+	VMAXPS Z9, Z8, Z8 // m
+
+	VCMPPS $4, Z8, Z4, K3 // past a: a != m
+	VCMPPS $4, Z8, Z5, K4
+	KANDW K3, K4, K4      // past b
+	VCMPPS $4, Z8, Z6, K5
+	KANDW K4, K5, K5      // past c
+	VMOVDQA32 Z28, Z10
+	VPADDD Z29, Z10, K3, Z10
+	VPADDD Z27, Z10, K4, Z10
+	VPADDD Z29, Z10, K5, Z10
+
+	VMOVUPS Z8, K6, (DX)
+	VMOVDQU32 Z10, K6, (R8)
+
+	VPADDD Z26, Z28, Z28
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $64, DX
+	ADDQ $64, R8
+	KMOVW K6, R10
+	POPCNTL R10, R10
+	ADDQ R10, R9
+	JMP loop
+
+done:
+	VZEROUPPER
+	MOVQ R9, ret+56(FP)
+	RET
