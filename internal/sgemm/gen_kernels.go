@@ -30,6 +30,7 @@ var tiles = []tile{
 	{"avx512", 12, 32, 4, "Z", 16},
 	{"avx512", 14, 32, 4, "Z", 16},
 	{"avx512", 6, 64, 4, "Z", 16},
+	{"avx512", 16, 16, 4, "Z", 16},
 }
 
 func (t tile) name() string { return fmt.Sprintf("kernel%s_%dx%d", t.isa, t.mr, t.nr) }
@@ -97,6 +98,13 @@ func gen(w func(string, ...any), t tile) {
 		}
 		w("\tADDQ R9, DI")
 		for i := 0; i < t.mr; i++ {
+			if nv == 1 && t.regName == "Z" {
+				// One vector of B: each element of A is used once, so the
+				// FMA broadcasts it from memory itself (EVEX embedded
+				// broadcast).
+				w("\tVFMADD231PS.BCST %d(SI), %s, %s", 4*(p*t.mr+i), breg(0), acc(i, 0))
+				continue
+			}
 			w("\tVBROADCASTSS %d(SI), %s", 4*(p*t.mr+i), bcast(i))
 			for v := 0; v < nv; v++ {
 				w("\tVFMADD231PS %s, %s, %s", breg(v), bcast(i), acc(i, v))

@@ -22,6 +22,9 @@ func kernelavx512_12x32(k int, a, b, c *float32, ldb, ldc int, add bool)
 func kernelavx512_14x32(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 //go:noescape
+func kernelavx512_16x16(k int, a, b, c *float32, ldb, ldc int, add bool)
+
+//go:noescape
 func kernelavx512_6x64(k int, a, b, c *float32, ldb, ldc int, add bool)
 
 func fmaPeakavx2(n int)
@@ -43,6 +46,7 @@ var kernels = func() []kernel {
 			kernel{"avx512", 8, 48, kernelavx512_8x48},
 			kernel{"avx512", 12, 32, kernelavx512_12x32},
 			kernel{"avx512", 14, 32, kernelavx512_14x32},
+			kernel{"avx512", 16, 16, kernelavx512_16x16},
 		)
 	}
 	if hasAVX2 {

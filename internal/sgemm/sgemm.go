@@ -36,17 +36,19 @@ const minParallelWork = 1 << 18
 // Sgemm panics when a size is negative, a stride is shorter than its row, or
 // a slice is too short: a programming error, as in gonum's BLAS.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(tileFor(m, n), runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	tuned(true, runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmSerial is Sgemm on the calling goroutine alone, for callers that
 // already run one product per core.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(tileFor(m, n), 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	tuned(false, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Kernel names the micro-kernels the products run on on this machine, with
-// their tiles: "avx512 6x64, 8x48", "avx2 4x24, 6x16" or "go 4x4".
+// their tiles: "avx512 6x64, 8x48", "avx2 4x24, 6x16" or "go 4x4". Each
+// shape of product takes the tile that ran it fastest in its first calls
+// (tune.go).
 func Kernel() string {
 	s := best.String()
 	for _, kern := range kernels[1:] {
@@ -370,22 +372,23 @@ func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32
 		if rows < mr {
 			clear(panel)
 		}
-		var srcs [16][]float32 // mr ≤ 16 for every kernel
-		for i := 0; i < rows; i++ {
-			srcs[i] = a[(ic+ip+i)*lda+pc : (ic+ip+i)*lda+pc+kcc]
-		}
 		if rows == 6 && mr == 6 && alpha == 1 {
-			packRows6(srcs[0], srcs[1], srcs[2], srcs[3], srcs[4], srcs[5], panel)
+			base := (ic+ip)*lda + pc
+			packRows6(a[base:base+kcc], a[base+lda:base+lda+kcc], a[base+2*lda:base+2*lda+kcc],
+				a[base+3*lda:base+3*lda+kcc], a[base+4*lda:base+4*lda+kcc], a[base+5*lda:base+5*lda+kcc], panel)
 			continue
 		}
-		if rows == 8 && mr == 8 && alpha == 1 {
-			packRows8(srcs[:8], panel)
-			continue
+		i := 0
+		if alpha == 1 {
+			for ; i+8 <= rows; i += 8 {
+				transpose8(a[(ic+ip+i)*lda+pc:], lda, panel[i:], mr, kcc)
+			}
 		}
-		for p := 0; p < kcc; p++ {
-			col := panel[p*mr : p*mr+rows]
-			for i := range col {
-				col[i] = alpha * srcs[i][p]
+		for ; i < rows; i++ {
+			src := a[(ic+ip+i)*lda+pc:]
+			src = src[:kcc]
+			for p, v := range src {
+				panel[p*mr+i] = alpha * v
 			}
 		}
 	}
@@ -399,18 +402,6 @@ func packRows6(s0, s1, s2, s3, s4, s5, panel []float32) {
 	for p := 0; p < n; p++ {
 		d := panel[6*p : 6*p+6 : 6*p+6]
 		d[0], d[1], d[2], d[3], d[4], d[5] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p]
-	}
-}
-
-// packRows8 interleaves eight rows of A into a panel of mr = 8.
-func packRows8(s [][]float32, panel []float32) {
-	n := len(s[0])
-	s0, s1, s2, s3 := s[0], s[1][:n], s[2][:n], s[3][:n]
-	s4, s5, s6, s7 := s[4][:n], s[5][:n], s[6][:n], s[7][:n]
-	panel = panel[:8*n]
-	for p := 0; p < n; p++ {
-		d := panel[8*p : 8*p+8 : 8*p+8]
-		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p], s6[p], s7[p]
 	}
 }
 
