@@ -59,6 +59,10 @@ func Kernel() string {
 	return s
 }
 
+// Vectorized tells whether the products run on an assembly micro-kernel
+// (AVX2+FMA or AVX-512) rather than the portable Go one.
+func Vectorized() bool { return best.isa != goKernel.isa }
+
 // tileFor picks, among the best instruction set's kernels, the one whose
 // tiles cover m×n with the least padding (the padded part of an edge tile is
 // computed and thrown away: 196 output pixels take 256 columns of 64 but 240
