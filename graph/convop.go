@@ -242,8 +242,9 @@ type conv2dOp struct {
 	// its gradient, which would cost a product and a col2im per sample.
 	dataInput bool
 
-	cols colBuffers // one im2col matrix per sample block
-	out  *tensor.Dense
+	cols   colBuffers // one im2col matrix per sample block
+	packed scratch    // W in panels, for the implicit path (convimplicit.go)
+	out    *tensor.Dense
 }
 
 // colKey is the geometry and dtype an im2col buffer was zeroed for.
@@ -339,6 +340,10 @@ func (op *conv2dOp) Do(values ...G.Value) (G.Value, error) {
 	y := output(&op.out, x.Dtype(), g.n, g.o, g.ho, g.wo)
 	switch x.Dtype() {
 	case tensor.Float32:
+		if useImplicit(g) {
+			convForwardImplicit(g, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), &op.packed)
+			break
+		}
 		convForward(g, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), blockColumns[float32](&op.cols, g, x.Dtype()))
 	case tensor.Float64:
 		convForward(g, x.Float64s(), w.Float64s(), b.Float64s(), y.Float64s(), blockColumns[float64](&op.cols, g, x.Dtype()))
@@ -441,6 +446,10 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 	blocks := blockCount(g.n)
 	switch op.wrt {
 	case 0:
+		if w32, ok := any(w).([]float32); ok && useImplicit(g) {
+			convGradInputImplicit(g, w32, any(dy).([]float32), any(out).([]float32), &op.work)
+			return
+		}
 		dcols := get[T](&op.work, blocks*rows*hw)
 		forBlocks(g.n, g.macs(), func(block, lo, hi int) {
 			dcol := dcols[block*rows*hw : (block+1)*rows*hw]

@@ -20,3 +20,9 @@ func pool2Row(top, bottom, y []float32, idx []int32, base, w int) int {
 	_, _, _ = top[2*n-1], bottom[2*n-1], idx[n-1]
 	return pool2RowAVX512(&top[0], &bottom[0], &y[0], &idx[0], n, base, w)
 }
+
+//go:noescape
+func convTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride int, c *float32, ldc, rows, cmask int)
+
+//go:noescape
+func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int)

@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package graph
+
+// pool2Row and the convolution tiles are the vector paths of pool2 and of
+// the size-keeping convolutions, which only amd64 has.
+func pool2Row(top, bottom, y []float32, idx []int32, base, w int) int { return 0 }
+
+const hasAVX512 = false
+
+func convTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride int, c *float32, ldc, rows, cmask int) {
+	panic("graph: convTileForward without AVX-512")
+}
+
+func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int) {
+	panic("graph: convTileGradInput without AVX-512")
+}
