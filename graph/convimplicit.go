@@ -22,10 +22,20 @@ func useImplicit(g convGeom) bool { return implicitConv && hasAVX512 && g.sameSi
 // geometry in 16-pixel tiles: row r starts at offs[r] in the sample's image
 // (channel plane and tap shift), and bit l of masks[r·tiles+t] is set when
 // pixel 16t+l exists and its tap reads inside the image.
+//
+// gradOffs, gradMasks and gradRows are the same rows in tap-major order
+// (tap by tap, every channel): the input gradient adds one row after the
+// other into the image, and neighbouring taps of one channel overlap, so that
+// each add would wait for the store before it; rows of different channels
+// land in different planes.
 type implicitTables struct {
 	tiles int
 	offs  []int
 	masks []uint16
+
+	gradRows  []int // gradRows[i] is the row of im2col at place i
+	gradOffs  []int
+	gradMasks []uint16
 }
 
 var implicitTablesOf sync.Map // geometry with n = 0 → *implicitTables
@@ -55,6 +65,15 @@ func (g convGeom) implicitTables() *implicitTables {
 			}
 		}
 	}
+	taps := g.k * g.k
+	for tap := 0; tap < taps; tap++ {
+		for ch := 0; ch < g.c; ch++ {
+			r := ch*taps + tap
+			t.gradRows = append(t.gradRows, r)
+			t.gradOffs = append(t.gradOffs, t.offs[r])
+			t.gradMasks = append(t.gradMasks, t.masks[r*t.tiles:(r+1)*t.tiles]...)
+		}
+	}
 	v, _ := implicitTablesOf.LoadOrStore(key, t)
 	return v.(*implicitTables)
 }
@@ -65,13 +84,18 @@ func laneMask(n int) int { return 1<<min(n, 16) - 1 }
 // packRowPanels writes the rows×cols matrix m (row-major, or its transpose
 // when trans: m is then stored cols×rows) as panels of 16 rows, each
 // cols×16 (column by column), zero past the last row.
-func packRowPanels(m []float32, rows, cols int, trans bool, dst []float32) {
+//
+// With order, panel row i is row order[i] of the matrix.
+func packRowPanels(m []float32, rows, cols int, trans bool, order []int, dst []float32) {
 	for pi := 0; pi < (rows+15)/16; pi++ {
 		panel := dst[pi*cols*16 : (pi+1)*cols*16]
 		for p := 0; p < cols; p++ {
 			col := panel[p*16 : p*16+16]
 			for i := range col {
 				r := 16*pi + i
+				if order != nil && r < rows {
+					r = order[r]
+				}
 				switch {
 				case r >= rows:
 					col[i] = 0
@@ -92,7 +116,7 @@ func convForwardImplicit(g convGeom, x, w, bias, y []float32, packed *scratch) {
 	t := g.implicitTables()
 	panels := (o + 15) / 16
 	wp := get[float32](packed, panels*rows*16)
-	packRowPanels(w, o, rows, false, wp)
+	packRowPanels(w, o, rows, false, nil, wp)
 	forBlocks(g.n, g.macs(), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xi := x[i*g.inSize() : (i+1)*g.inSize()]
@@ -117,7 +141,7 @@ func convGradInputImplicit(g convGeom, w, dy, dx []float32, packed *scratch) {
 	t := g.implicitTables()
 	panels := (rows + 15) / 16
 	wt := get[float32](packed, panels*o*16)
-	packRowPanels(w, rows, o, true, wt)
+	packRowPanels(w, rows, o, true, t.gradRows, wt)
 	forBlocks(g.n, g.macs(), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			dyi := dy[i*o*hw : (i+1)*o*hw]
@@ -127,7 +151,7 @@ func convGradInputImplicit(g convGeom, w, dy, dx []float32, packed *scratch) {
 				for pi := 0; pi < panels; pi++ {
 					r0 := 16 * pi
 					convTileGradInput(o, &wt[pi*o*16], &dyi[16*jt], hw, laneMask(hw-16*jt), &dxi[16*jt],
-						&t.offs[r0], &t.masks[r0*t.tiles+jt], t.tiles, min(16, rows-r0))
+						&t.gradOffs[r0], &t.gradMasks[r0*t.tiles+jt], t.tiles, min(16, rows-r0))
 				}
 			}
 		}
