@@ -29,9 +29,10 @@ func useImplicit(g convGeom) bool { return implicitConv && hasAVX512 && g.sameSi
 // each add would wait for the store before it; rows of different channels
 // land in different planes.
 type implicitTables struct {
-	tiles int
-	offs  []int
-	masks []uint16
+	tiles    int
+	offs     []int
+	offBytes []int // offs·4, as the weight gradient's tiles take them
+	masks    []uint16
 
 	gradRows  []int // gradRows[i] is the row of im2col at place i
 	gradOffs  []int
@@ -64,6 +65,9 @@ func (g convGeom) implicitTables() *implicitTables {
 				r++
 			}
 		}
+	}
+	for _, off := range t.offs {
+		t.offBytes = append(t.offBytes, 4*off)
 	}
 	taps := g.k * g.k
 	for tap := 0; tap < taps; tap++ {
@@ -156,4 +160,49 @@ func convGradInputImplicit(g convGeom, w, dy, dx []float32, packed *scratch) {
 			}
 		}
 	})
+}
+
+// Weight-gradient tiles are 4 output channels by 5 im2col rows, summed over
+// gradWeightSamples samples at a time.
+const gradWeightO, gradWeightR, gradWeightSamples = 4, 5, 6
+
+// useImplicitGradWeight tells whether g's float32 weight gradient takes the
+// implicit tiles: whole tiles only (the course's layers: 16 or 32 outputs,
+// 25 taps per channel).
+func useImplicitGradWeight(g convGeom) bool {
+	return useImplicit(g) && g.o%gradWeightO == 0 && g.rows()%gradWeightR == 0
+}
+
+// convGradWeightImplicit is the weight gradient without im2col: per sample
+// block, each 4×5 tile of dW sums dy·xᵀ over the pixels of a few samples at
+// a time (convTileGradWeight), and the blocks' partial gradients are added
+// in block order, so that the result does not depend on the number of cores.
+func convGradWeightImplicit(g convGeom, x, dy, out []float32, work *scratch) {
+	t := g.implicitTables()
+	rows, o, hw := g.rows(), g.o, g.hw()
+	blocks := blockCount(g.n)
+	size := o * rows
+	partial := get[float32](work, blocks*size)
+	tail := laneMask(hw - 16*(t.tiles-1))
+	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
+		p := partial[block*size : (block+1)*size]
+		clear(p)
+		// A few samples at a time, so that the output gradient of 4
+		// channels stays in L1 while every row of the tile goes by.
+		for s0 := lo; s0 < hi; s0 += gradWeightSamples {
+			s1 := min(hi, s0+gradWeightSamples)
+			for o0 := 0; o0 < o; o0 += gradWeightO {
+				for r0 := 0; r0 < rows; r0 += gradWeightR {
+					convTileGradWeight(s1-s0, t.tiles, &dy[s0*o*hw+o0*hw], o*hw, hw, &x[s0*g.inSize()], g.inSize(),
+						&t.offBytes[r0], &t.masks[r0*t.tiles], t.tiles, tail, &p[o0*rows+r0], rows)
+				}
+			}
+		}
+	})
+	copy(out, partial[:size])
+	for block := 1; block < blocks; block++ {
+		for j, v := range partial[block*size : (block+1)*size] {
+			out[j] += v
+		}
+	}
 }

@@ -4,7 +4,7 @@ package graph
 
 import "golang.org/x/sys/cpu"
 
-var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasPOPCNT
+var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasPOPCNT
 
 //go:noescape
 func pool2RowAVX512(top, bottom, y *float32, idx *int32, n, base, w int) int
@@ -26,3 +26,6 @@ func convTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride 
 
 //go:noescape
 func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int)
+
+//go:noescape
+func convTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int)

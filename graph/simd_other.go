@@ -15,3 +15,7 @@ func convTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride 
 func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int) {
 	panic("graph: convTileGradInput without AVX-512")
 }
+
+func convTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int) {
+	panic("graph: convTileGradWeight without AVX-512")
+}
