@@ -57,3 +57,21 @@ func MaxPool2d(b *Builder, x *G.Node, kernel int) *G.Node {
 	b.fail(err, "maxpool2d")
 	return y
 }
+
+// MaxPool2dReLU adds ReLU(MaxPool2d(x, kernel)) as one op, equal to the
+// two blocks to the bit, values and gradients: the ReLU runs on the pooled
+// maxima as they are written instead of in a pass of its own. Since ReLU is
+// monotonic it also equals MaxPool2d(ReLU(x)), the course's order.
+func MaxPool2dReLU(b *Builder, x *G.Node, kernel int) *G.Node {
+	if !b.ok(x) || !b.expectDims("maxpool2d-relu", x, 4) {
+		return nil
+	}
+	s := x.Shape()
+	if kernel < 1 || s[2] < kernel || s[3] < kernel {
+		b.Failf("maxpool2d-relu: kernel %d does not fit input %v", kernel, shapeString(s))
+		return nil
+	}
+	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel, relu: true}, x)
+	b.fail(err, "maxpool2d-relu")
+	return y
+}

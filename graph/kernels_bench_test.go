@@ -38,6 +38,6 @@ func BenchmarkPoolForward(b *testing.B) {
 	y := make([]float32, len(x)/4)
 	idx := make([]int32, len(y))
 	for b.Loop() {
-		poolForward(s, 2, x, y, idx)
+		poolForward(s, 2, false, x, y, idx)
 	}
 }

@@ -17,6 +17,10 @@ import (
 // the gradient op scatters the output gradient there.
 type maxPoolOp struct {
 	kernel int
+	// relu fuses ReLU after the pooling: y = max(window max, 0), and the
+	// gradient goes to the window's maximum only where it is positive
+	// (idx −1 elsewhere), as ReLU's gradient would pass it.
+	relu bool
 
 	idx   []int32       // per output element: offset of its maximum in the input plane
 	idxOf *tensor.Dense // the input idx was computed from
@@ -47,9 +51,14 @@ func (op *maxPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 func (op *maxPoolOp) ReturnsPtr() bool      { return false }
 func (op *maxPoolOp) CallsExtern() bool     { return false }
 func (op *maxPoolOp) OverwritesInput() int  { return -1 }
-func (op *maxPoolOp) WriteHash(h hash.Hash) { writeHash(h, "maxpool2d(%d)", op.kernel) }
+func (op *maxPoolOp) WriteHash(h hash.Hash) { writeHash(h, "maxpool2d(%d,%v)", op.kernel, op.relu) }
 func (op *maxPoolOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
-func (op *maxPoolOp) String() string        { return fmt.Sprintf("MaxPool2d(%d)", op.kernel) }
+func (op *maxPoolOp) String() string {
+	if op.relu {
+		return fmt.Sprintf("MaxPool2dReLU(%d)", op.kernel)
+	}
+	return fmt.Sprintf("MaxPool2d(%d)", op.kernel)
+}
 
 func (op *maxPoolOp) Do(values ...G.Value) (G.Value, error) {
 	if len(values) != 1 {
@@ -67,9 +76,9 @@ func (op *maxPoolOp) Do(values ...G.Value) (G.Value, error) {
 	idx := op.indices(ys.TotalSize())
 	switch x.Dtype() {
 	case tensor.Float32:
-		poolForward(x.Shape(), op.kernel, x.Float32s(), y.Float32s(), idx)
+		poolForward(x.Shape(), op.kernel, op.relu, x.Float32s(), y.Float32s(), idx)
 	case tensor.Float64:
-		poolForward(x.Shape(), op.kernel, x.Float64s(), y.Float64s(), idx)
+		poolForward(x.Shape(), op.kernel, op.relu, x.Float64s(), y.Float64s(), idx)
 	default:
 		return nil, errors.Errorf("maxpool2d: unsupported dtype %v", x.Dtype())
 	}
@@ -86,7 +95,7 @@ func (op *maxPoolOp) indices(n int) []int32 {
 
 // poolForward writes each window's maximum to y and its offset in the input
 // plane to idx, sample block by sample block.
-func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
+func poolForward[T float](s tensor.Shape, k int, relu bool, x, y []T, idx []int32) {
 	n, c, h, w := s[0], s[1], s[2], s[3]
 	ho, wo := h/k, w/k
 	forBlocks(n, n*c*h*w, func(_, lo, hi int) {
@@ -95,6 +104,9 @@ func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
 			yp, ip := y[p*ho*wo:(p+1)*ho*wo], idx[p*ho*wo:(p+1)*ho*wo]
 			if k == 2 {
 				pool2(plane, w, ho, wo, yp, ip)
+				if relu {
+					rectifyPooled(yp, ip)
+				}
 				continue
 			}
 			for oy := 0; oy < ho; oy++ {
@@ -113,6 +125,9 @@ func poolForward[T float](s tensor.Shape, k int, x, y []T, idx []int32) {
 					}
 					yp[oy*wo+ox], ip[oy*wo+ox] = best, int32(bi)
 				}
+			}
+			if relu {
+				rectifyPooled(yp, ip)
 			}
 		}
 	})
@@ -153,6 +168,22 @@ func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
 			}
 			yr[ox], ir[ox] = m, int32(at)
 		}
+	}
+}
+
+// rectifyPooled applies ReLU to pooled maxima: y = max(y, 0) (+0 for −0,
+// NaN kept, as reluForward), and idx −1 where y was not positive, so that
+// the gradient stops there as ReLU's would (NaN included). No branch on the
+// values (see pool2).
+func rectifyPooled[T float](y []T, idx []int32) {
+	idx = idx[:len(y)]
+	for i, v := range y {
+		var keep int32
+		if v > 0 {
+			keep = 1
+		}
+		idx[i] = idx[i]&-keep | (keep - 1)
+		y[i] = max(v, 0)
 	}
 }
 
@@ -261,7 +292,7 @@ func ensureIndices[T float](op *maxPoolOp, x *tensor.Dense, data []T) {
 	}
 	ys, _ := poolShape(x.Shape(), op.kernel)
 	y := make([]T, ys.TotalSize())
-	poolForward(x.Shape(), op.kernel, data, y, op.indices(len(y)))
+	poolForward(x.Shape(), op.kernel, op.relu, data, y, op.indices(len(y)))
 	op.idxOf = x
 }
 
@@ -272,8 +303,11 @@ func poolBackward[T float](s tensor.Shape, k int, dy, dx []T, idx []int32) {
 		clear(dx[lo*c*h*w : hi*c*h*w])
 		for p := lo * c; p < hi*c; p++ {
 			plane := dx[p*h*w : (p+1)*h*w]
+			ip := idx[p*per : (p+1)*per]
 			for j, g := range dy[p*per : (p+1)*per] {
-				plane[idx[p*per+j]] += g
+				if at := ip[j]; at >= 0 { // −1: a maximum that ReLU stopped
+					plane[at] += g
+				}
 			}
 		}
 	})

@@ -69,9 +69,9 @@ func convBlock(b *graph.Builder, name string, x *G.Node, out int, batchNorm bool
 // reluPool is the course's ReLU followed by MaxPool2d(2), computed as the
 // pool followed by the ReLU: max and ReLU commute (ReLU is monotonic), values
 // and gradients are the same (ties go to the first maximum either way), and
-// the ReLU then runs on a quarter of the values.
+// the ReLU then runs on a quarter of the values, fused into the pooling op.
 func reluPool(b *graph.Builder, x *G.Node) *G.Node {
-	return graph.ReLU(b, graph.MaxPool2d(b, x, 2))
+	return graph.MaxPool2dReLU(b, x, 2)
 }
 
 func buildCNN2(b *graph.Builder, x *G.Node, classes int) *G.Node {
