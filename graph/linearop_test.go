@@ -153,8 +153,9 @@ func TestDataInputsSkipTheirGradient(t *testing.T) {
 // maximum and index of comparing each window in order (the first maximum
 // wins, a NaN replaces it) on values with many ties, zeros of both signs,
 // infinities and NaNs; a maximum that is a zero may differ only in sign.
-// float32 (through pool2Row's vector path where the CPU has one) and
-// float64 alike.
+// float32 (through pool2Plane's vector path where the CPU has one) and
+// float64 alike, with and without the fused ReLU (then: max(·, 0), and no
+// index where the maximum is not positive).
 func TestPool2MatchesOrderedComparison(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	values := []float32{-2, -1, float32(math.Copysign(0, -1)), 0, 1, 2,
@@ -164,18 +165,19 @@ func TestPool2MatchesOrderedComparison(t *testing.T) {
 		// Widths whose rows hold a partial group of 16 windows (AVX-512's
 		// masked tail), whole groups, and both.
 		w := []int{10, 64, 46}[trial%3]
+		relu := trial%2 == 1
 		plane := make([]float32, h*w)
 		for i := range plane {
 			plane[i] = values[r.IntN(len(values))]
 		}
 		y := make([]float32, h/2*w/2)
 		idx := make([]int32, len(y))
-		pool2(plane, w, h/2, w/2, y, idx)
+		pool2(plane, w, h/2, w/2, y, idx, relu)
 		plane64, y64, idx64 := make([]float64, len(plane)), make([]float64, len(y)), make([]int32, len(idx))
 		for i, v := range plane {
 			plane64[i] = float64(v)
 		}
-		pool2(plane64, w, h/2, w/2, y64, idx64)
+		pool2(plane64, w, h/2, w/2, y64, idx64, relu)
 		for i := range y {
 			if float64(y[i]) != y64[i] && !(y64[i] != y64[i] && y[i] != y[i]) || idx[i] != idx64[i] {
 				t.Fatalf("output %d: float32 %v at %d, float64 %v at %d", i, y[i], idx[i], y64[i], idx64[i])
@@ -190,10 +192,16 @@ func TestPool2MatchesOrderedComparison(t *testing.T) {
 						best, bi = v, o
 					}
 				}
+				if relu && !(best > 0) {
+					bi = -1
+					if best == best {
+						best = 0
+					}
+				}
 				got, gotAt := y[oy*w/2+ox], int(idx[oy*w/2+ox])
 				same := got == best || (got != got && best != best)
 				if !same || gotAt != bi {
-					t.Fatalf("w %d window %v: max %v at %d, want %v at %d", w,
+					t.Fatalf("w %d relu %v window %v: max %v at %d, want %v at %d", w, relu,
 						[]float32{plane[at], plane[at+1], plane[at+w], plane[at+w+1]}, got, gotAt, best, bi)
 				}
 			}

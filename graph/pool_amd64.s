@@ -42,39 +42,53 @@ DATA masks<>+30(SB)/2, $0x7fff
 DATA masks<>+32(SB)/2, $0xffff
 GLOBL masks<>(SB), RODATA|NOPTR, $34
 
-// func pool2RowAVX512(top, bottom, y *float32, idx *int32, n, base, w int) int
+// func pool2PlaneAVX512(plane, y *float32, idx *int32, ho, wo, w, relu int) int
 //
-// Pools n 2×2 windows of two rows (top, bottom: 2n values each), 16 at a
-// time: y[j] = the window's maximum, idx[j] = base + 2j + the offset of its
-// first maximum in the order top-left, top-right, bottom-left,
-// bottom-right (+1, +w, +w+1). It stops before the first group of 16
-// windows that holds a NaN and returns the number of windows done.
-TEXT ·pool2RowAVX512(SB), NOSPLIT, $0-64
-	MOVQ top+0(FP), SI
-	MOVQ bottom+8(FP), DI
-	MOVQ y+16(FP), DX
-	MOVQ idx+24(FP), R8
-	MOVQ n+32(FP), CX
-	MOVQ base+40(FP), AX
-	MOVQ w+48(FP), BX
+// Pools the ho×wo 2×2 windows of a plane of width w, 16 windows of a row
+// pair at a time: y[oy·wo+ox] = the window's maximum and idx[oy·wo+ox] =
+// 2·oy·w + 2·ox + the offset of its first maximum in the order top-left,
+// top-right, bottom-left, bottom-right (+1, +w, +w+1). With relu set, y =
+// max(maximum, 0) and idx = −1 where the maximum is not positive. It stops
+// before the first group of 16 windows that holds a NaN and returns the
+// number of windows done, row by row.
+TEXT ·pool2PlaneAVX512(SB), NOSPLIT, $0-64
+	MOVQ plane+0(FP), R13
+	MOVQ wo+32(FP), CX
+	MOVQ w+40(FP), BX
 	LEAQ masks<>(SB), R12
-	XORQ R9, R9 // windows done
+	XORQ R14, R14 // windows done in earlier rows
+	XORQ AX, AX   // base of the row pair: 2·oy·w
 
 	VMOVDQU32 pairs<>(SB), Z30 // even lanes
 	MOVL $1, R10
 	VPBROADCASTD R10, Z29
 	VPADDD Z29, Z30, Z31 // odd lanes
-	VPBROADCASTD AX, Z28
-	VPADDD Z30, Z28, Z28 // base + 2j
-	DECQ BX
-	VPBROADCASTD BX, Z27 // w-1
+	LEAQ -1(BX), R10
+	VPBROADCASTD R10, Z27 // w-1
 	MOVL $32, R10
 	VPBROADCASTD R10, Z26
+	VPXORD Z25, Z25, Z25  // zero
+	VPTERNLOGD $0xff, Z24, Z24, Z24 // −1
+	MOVQ relu+48(FP), R15
+	MOVQ ho+24(FP), R11
+
+row:
+	TESTQ R11, R11
+	JZ done
+	MOVQ R13, SI
+	LEAQ (R13)(BX*4), DI
+	MOVQ y+8(FP), DX
+	LEAQ (DX)(R14*4), DX
+	MOVQ idx+16(FP), R8
+	LEAQ (R8)(R14*4), R8
+	VPBROADCASTD AX, Z28
+	VPADDD Z30, Z28, Z28 // base + 2j
+	XORQ R9, R9 // windows done in this row
 
 loop:
 	MOVQ CX, R10
-	SUBQ R9, R10 // windows left
-	JLE done
+	SUBQ R9, R10 // windows left in the row
+	JLE nextrow
 	CMPQ R10, $16
 	JLT tail
 	VMOVUPS (SI), Z0
@@ -88,17 +102,17 @@ tail:
 	// 2r values per row: min(2r, 16) in the first register, the rest in
 	// the second; r lanes stored.
 	KMOVW (R12)(R10*2), K6
-	LEAQ (R10)(R10*1), R11
-	CMPQ R11, $16
+	LEAQ (R10)(R10*1), R10
+	CMPQ R10, $16
 	JLE tailone
-	SUBQ $16, R11
-	KMOVW (R12)(R11*2), K7
-	MOVQ $16, R11
+	SUBQ $16, R10
+	KMOVW (R12)(R10*2), K7
+	MOVQ $16, R10
 	JMP tailload
 tailone:
 	KXORW K7, K7, K7
 tailload:
-	KMOVW (R12)(R11*2), K1
+	KMOVW (R12)(R10*2), K1
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K7, Z1
 	VMOVUPS.Z (DI), K1, Z2
@@ -118,7 +132,7 @@ pool:
 	VCMPPS $3, Z7, Z6, K2
 	KORW K1, K2, K1
 	KTESTW K1, K6
-	JNZ done
+	JNZ stop
 
 	VMAXPS Z5, Z4, Z8
 	VMAXPS Z7, Z6, Z9
@@ -134,6 +148,17 @@ pool:
 	VPADDD Z27, Z10, K4, Z10
 	VPADDD Z29, Z10, K5, Z10
 
+	TESTQ R15, R15
+	JZ store
+	VCMPPS $0x1e, Z25, Z8, K1 // m > 0 (ordered)
+	VMOVAPS Z25, Z11
+	VMOVAPS Z8, K1, Z11       // m where positive, else +0
+	VMOVAPS Z11, Z8
+	VMOVDQA32 Z24, Z11
+	VMOVDQA32 Z10, K1, Z11    // idx where positive, else −1
+	VMOVDQA32 Z11, Z10
+
+store:
 	VMOVUPS Z8, K6, (DX)
 	VMOVDQU32 Z10, K6, (R8)
 
@@ -147,7 +172,17 @@ pool:
 	ADDQ R10, R9
 	JMP loop
 
+nextrow:
+	ADDQ CX, R14
+	LEAQ (R13)(BX*8), R13 // two image rows down
+	LEAQ (AX)(BX*2), AX
+	DECQ R11
+	JMP row
+
+stop:
+	ADDQ R9, R14
+
 done:
 	VZEROUPPER
-	MOVQ R9, ret+56(FP)
+	MOVQ R14, ret+56(FP)
 	RET

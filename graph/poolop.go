@@ -103,10 +103,7 @@ func poolForward[T float](s tensor.Shape, k int, relu bool, x, y []T, idx []int3
 			plane := x[p*h*w : (p+1)*h*w]
 			yp, ip := y[p*ho*wo:(p+1)*ho*wo], idx[p*ho*wo:(p+1)*ho*wo]
 			if k == 2 {
-				pool2(plane, w, ho, wo, yp, ip)
-				if relu {
-					rectifyPooled(yp, ip)
-				}
+				pool2(plane, w, ho, wo, yp, ip, relu)
 				continue
 			}
 			for oy := 0; oy < ho; oy++ {
@@ -142,19 +139,20 @@ func poolForward[T float](s tensor.Shape, k int, relu bool, x, y []T, idx []int3
 // gives NaN and no test is equal, takes the compare-and-branch path of
 // poolWindow2. The one difference from comparing in order: a window whose
 // maximum is a zero of both signs gives +0 (the gradient goes to the same
-// element). float32 rows go through pool2Row first: AVX-512, 16 windows at
-// a time, the same comparisons as masks.
-func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
-	for oy := 0; oy < ho; oy++ {
+// element). float32 planes go through pool2Plane first: AVX-512, 16 windows
+// at a time, the same comparisons as masks. With relu, each maximum is
+// rectified as rectifyPooled does.
+func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32, relu bool) {
+	start := 0 // windows done by the vector path
+	if p32, ok := any(plane).([]float32); ok {
+		start = pool2Plane(p32, w, ho, wo, any(y).([]float32), idx, relu)
+	}
+	for oy := start / max(wo, 1); oy < ho; oy++ {
 		top := plane[2*oy*w : 2*oy*w+2*wo]
 		bottom := plane[(2*oy+1)*w : (2*oy+1)*w+2*wo]
 		yr, ir := y[oy*wo:(oy+1)*wo], idx[oy*wo:(oy+1)*wo]
 		base := 2 * oy * w
-		start := 0
-		if t32, ok := any(top).([]float32); ok {
-			start = pool2Row(t32, any(bottom).([]float32), any(yr).([]float32), ir, base, w)
-		}
-		for ox := start; ox < len(yr); ox++ {
+		for ox := max(0, start-oy*wo); ox < len(yr); ox++ {
 			a, b, c, d := top[2*ox], top[2*ox+1], bottom[2*ox], bottom[2*ox+1]
 			m := max(max(a, b), max(c, d))
 			// Past a: one step right; past b too: down a row and back left;
@@ -167,6 +165,10 @@ func pool2[T float](plane []T, w, ho, wo int, y []T, idx []int32) {
 				m, at = poolWindow2(a, b, c, d, base+2*ox, w)
 			}
 			yr[ox], ir[ox] = m, int32(at)
+		}
+		if relu {
+			from := max(0, start-oy*wo)
+			rectifyPooled(yr[from:], ir[from:])
 		}
 	}
 }

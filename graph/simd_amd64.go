@@ -7,18 +7,22 @@ import "golang.org/x/sys/cpu"
 var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasPOPCNT
 
 //go:noescape
-func pool2RowAVX512(top, bottom, y *float32, idx *int32, n, base, w int) int
+func pool2PlaneAVX512(plane, y *float32, idx *int32, ho, wo, w, relu int) int
 
-// pool2Row pools the 2×2 windows of a row pair as pool2 does, with AVX-512
-// where the CPU has it, and returns how many it did: all but those from the
-// first group of 16 holding a NaN, which pool2 takes on.
-func pool2Row(top, bottom, y []float32, idx []int32, base, w int) int {
-	n := len(y)
-	if !hasAVX512 || n == 0 {
+// pool2Plane pools the 2×2 windows of a float32 plane as pool2 does (and,
+// with relu, rectifyPooled), with AVX-512 where the CPU has it, and returns
+// how many it did, row by row: all but those from the first group of 16
+// holding a NaN on, which pool2 takes on.
+func pool2Plane(plane []float32, w, ho, wo int, y []float32, idx []int32, relu bool) int {
+	if !hasAVX512 || ho == 0 || wo == 0 {
 		return 0
 	}
-	_, _, _ = top[2*n-1], bottom[2*n-1], idx[n-1]
-	return pool2RowAVX512(&top[0], &bottom[0], &y[0], &idx[0], n, base, w)
+	_, _, _ = plane[(2*ho-1)*w+2*wo-1], y[ho*wo-1], idx[ho*wo-1]
+	r := 0
+	if relu {
+		r = 1
+	}
+	return pool2PlaneAVX512(&plane[0], &y[0], &idx[0], ho, wo, w, r)
 }
 
 //go:noescape

@@ -2,9 +2,11 @@
 
 package graph
 
-// pool2Row and the convolution tiles are the vector paths of pool2 and of
+// pool2Plane and the convolution tiles are the vector paths of pool2 and of
 // the size-keeping convolutions, which only amd64 has.
-func pool2Row(top, bottom, y []float32, idx []int32, base, w int) int { return 0 }
+func pool2Plane(plane []float32, w, ho, wo int, y []float32, idx []int32, relu bool) int {
+	return 0
+}
 
 const hasAVX512 = false
 
