@@ -33,3 +33,15 @@ func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *
 
 //go:noescape
 func convTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int)
+
+//go:noescape
+func bnShiftedSums32(v *float32, n int, k float64) (sum, sq float64)
+
+//go:noescape
+func bnDySums32(x, dy *float32, n int, mean float64) (sum, sumXc float64)
+
+//go:noescape
+func bnNormalise32(x, y *float32, n int, mu, scale, shift float32)
+
+//go:noescape
+func bnGradInput32(x, dy, out *float32, n int, a, b, e float64)

@@ -21,3 +21,11 @@ func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *
 func convTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int) {
 	panic("graph: convTileGradWeight without AVX-512")
 }
+
+func bnShiftedSums32(v *float32, n int, k float64) (sum, sq float64) { panic("graph: no AVX-512") }
+
+func bnDySums32(x, dy *float32, n int, mean float64) (sum, sumXc float64) { panic("graph: no AVX-512") }
+
+func bnNormalise32(x, y *float32, n int, mu, scale, shift float32) { panic("graph: no AVX-512") }
+
+func bnGradInput32(x, dy, out *float32, n int, a, b, e float64) { panic("graph: no AVX-512") }
