@@ -8,6 +8,8 @@ import (
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgonia-zoo/zoo/internal/avx512"
 )
 
 // PyTorch's BatchNorm2d defaults.
@@ -200,12 +202,12 @@ func bnForward[T float](op *batchNormOp, shape tensor.Shape, x, gamma, beta, y, 
 
 // normalise writes (x-mu)·scale + shift to y. This and the three kernels
 // below take float32 data through AVX-512 assembly where the CPU has it
-// (bn_amd64.s: the same formulas on 8 or 16 lanes, with a fused
+// (internal/avx512/bn_amd64.s: the same formulas on 8 or 16 lanes, with a fused
 // multiply-add here).
 func normalise[T float](x, y []T, mu, scale, shift T) {
 	if x32, ok := any(x).([]float32); ok && hasAVX512 && len(x) > 0 {
 		y32 := any(y).([]float32)[:len(x32)]
-		bnNormalise32(&x32[0], &y32[0], len(x32), float32(mu), float32(scale), float32(shift))
+		avx512.BNNormalise(&x32[0], &y32[0], len(x32), float32(mu), float32(scale), float32(shift))
 		return
 	}
 	y = y[:len(x)]
@@ -218,7 +220,7 @@ func normalise[T float](x, y []T, mu, scale, shift T) {
 // one is bound by the latency of its additions.
 func shiftedSums[T float](v []T, k float64) (sum, sq float64) {
 	if v32, ok := any(v).([]float32); ok && hasAVX512 && len(v) > 0 {
-		return bnShiftedSums32(&v32[0], len(v32), k)
+		return avx512.BNShiftedSums(&v32[0], len(v32), k)
 	}
 	var s0, s1, s2, s3, q0, q1, q2, q3 float64
 	i := 0
@@ -399,7 +401,7 @@ func bnBackward[T float](op *batchNormGradOp, shape tensor.Shape, x, gamma, dy, 
 func gradInput[T float](x, dy, out []T, a, b, e float64) {
 	if x32, ok := any(x).([]float32); ok && hasAVX512 && len(x) > 0 {
 		dy32, out32 := any(dy).([]float32)[:len(x32)], any(out).([]float32)[:len(x32)]
-		bnGradInput32(&x32[0], &dy32[0], &out32[0], len(x32), a, b, e)
+		avx512.BNGradInput(&x32[0], &dy32[0], &out32[0], len(x32), a, b, e)
 		return
 	}
 	dy, out = dy[:len(x)], out[:len(x)]
@@ -412,7 +414,7 @@ func gradInput[T float](x, dy, out []T, a, b, e float64) {
 func dySums[T float](x, dy []T, mean float64) (sum, sumXc float64) {
 	if x32, ok := any(x).([]float32); ok && hasAVX512 && len(x) > 0 {
 		dy32 := any(dy).([]float32)[:len(x32)]
-		return bnDySums32(&x32[0], &dy32[0], len(x32), mean)
+		return avx512.BNDySums(&x32[0], &dy32[0], len(x32), mean)
 	}
 	dy = dy[:len(x)]
 	var s0, s1, p0, p1 float64

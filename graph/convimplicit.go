@@ -1,10 +1,14 @@
 package graph
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/gorgonia-zoo/zoo/internal/avx512"
+)
 
 // Size-keeping convolutions in float32 on CPUs with AVX-512 skip im2col and
 // col2im: their tiles read the image where it is and add the input gradient
-// where it goes (convTileForward, convTileGradInput), through a table of
+// where it goes (internal/avx512: ConvTileForward, ConvTileGradInput), through a table of
 // where each im2col row starts in the image and which of its entries are
 // padding. That saves writing and reading back an im2col matrix 25 times the
 // image (layer 2: 313 KB a sample) in the forward pass and a matrix as large
@@ -130,7 +134,7 @@ func convForwardImplicit(g convGeom, x, w, bias, y []float32, packed *scratch) {
 			}
 			for pi := 0; pi < panels; pi++ {
 				for jt := 0; jt < t.tiles; jt++ {
-					convTileForward(rows, &wp[pi*rows*16], &xi[16*jt], &t.offs[0], &t.masks[jt], t.tiles,
+					avx512.ConvTileForward(rows, &wp[pi*rows*16], &xi[16*jt], &t.offs[0], &t.masks[jt], t.tiles,
 						&yi[16*pi*hw+16*jt], hw, min(16, o-16*pi), laneMask(hw-16*jt))
 				}
 			}
@@ -154,7 +158,7 @@ func convGradInputImplicit(g convGeom, w, dy, dx []float32, packed *scratch) {
 			for jt := 0; jt < t.tiles; jt++ {
 				for pi := 0; pi < panels; pi++ {
 					r0 := 16 * pi
-					convTileGradInput(o, &wt[pi*o*16], &dyi[16*jt], hw, laneMask(hw-16*jt), &dxi[16*jt],
+					avx512.ConvTileGradInput(o, &wt[pi*o*16], &dyi[16*jt], hw, laneMask(hw-16*jt), &dxi[16*jt],
 						&t.gradOffs[r0], &t.gradMasks[r0*t.tiles+jt], t.tiles, min(16, rows-r0))
 				}
 			}
@@ -175,7 +179,7 @@ func useImplicitGradWeight(g convGeom) bool {
 
 // convGradWeightImplicit is the weight gradient without im2col: per sample
 // block, each 4×5 tile of dW sums dy·xᵀ over the pixels of a few samples at
-// a time (convTileGradWeight), and the blocks' partial gradients are added
+// a time (avx512.ConvTileGradWeight), and the blocks' partial gradients are added
 // in block order, so that the result does not depend on the number of cores.
 func convGradWeightImplicit(g convGeom, x, dy, out []float32, work *scratch) {
 	t := g.implicitTables()
@@ -193,7 +197,7 @@ func convGradWeightImplicit(g convGeom, x, dy, out []float32, work *scratch) {
 			s1 := min(hi, s0+gradWeightSamples)
 			for o0 := 0; o0 < o; o0 += gradWeightO {
 				for r0 := 0; r0 < rows; r0 += gradWeightR {
-					convTileGradWeight(s1-s0, t.tiles, &dy[s0*o*hw+o0*hw], o*hw, hw, &x[s0*g.inSize()], g.inSize(),
+					avx512.ConvTileGradWeight(s1-s0, t.tiles, &dy[s0*o*hw+o0*hw], o*hw, hw, &x[s0*g.inSize()], g.inSize(),
 						&t.offBytes[r0], &t.masks[r0*t.tiles], t.tiles, tail, &p[o0*rows+r0], rows)
 				}
 			}

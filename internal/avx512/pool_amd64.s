@@ -42,7 +42,7 @@ DATA masks<>+30(SB)/2, $0x7fff
 DATA masks<>+32(SB)/2, $0xffff
 GLOBL masks<>(SB), RODATA|NOPTR, $34
 
-// func pool2PlaneAVX512(plane, y *float32, idx *int32, ho, wo, w, relu int) int
+// func Pool2Plane(plane, y *float32, idx *int32, ho, wo, w, relu int) int
 //
 // Pools the ho×wo 2×2 windows of a plane of width w, 16 windows of a row
 // pair at a time: y[oy·wo+ox] = the window's maximum and idx[oy·wo+ox] =
@@ -51,7 +51,7 @@ GLOBL masks<>(SB), RODATA|NOPTR, $34
 // max(maximum, 0) and idx = −1 where the maximum is not positive. It stops
 // before the first group of 16 windows that holds a NaN and returns the
 // number of windows done, row by row.
-TEXT ·pool2PlaneAVX512(SB), NOSPLIT, $0-64
+TEXT ·Pool2Plane(SB), NOSPLIT, $0-64
 	MOVQ plane+0(FP), R13
 	MOVQ wo+32(FP), CX
 	MOVQ w+40(FP), BX

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// The BatchNorm kernels of batchnorm.go for float32 data on AVX-512: the
+// The BatchNorm kernels of graph/batchnorm.go for float32 data on AVX-512: the
 // same formulas, eight float64 lanes (sums, input gradient) or sixteen
 // float32 lanes (normalise) at a time, masked tails, lanes of a sum added in
 // a fixed tree at the end.
@@ -16,8 +16,8 @@
 	VPERMILPD $1, X29, X28 \
 	VADDSD X28, X29, X
 
-// func bnShiftedSums32(v *float32, n int, k float64) (sum, sq float64)
-TEXT ·bnShiftedSums32(SB), NOSPLIT, $0-40
+// func BNShiftedSums(v *float32, n int, k float64) (sum, sq float64)
+TEXT ·BNShiftedSums(SB), NOSPLIT, $0-40
 	MOVQ v+0(FP), SI
 	MOVQ n+8(FP), CX
 	VBROADCASTSD k+16(FP), Z31
@@ -67,8 +67,8 @@ sumsdone:
 	VZEROUPPER
 	RET
 
-// func bnDySums32(x, dy *float32, n int, mean float64) (sum, sumXc float64)
-TEXT ·bnDySums32(SB), NOSPLIT, $0-48
+// func BNDySums(x, dy *float32, n int, mean float64) (sum, sumXc float64)
+TEXT ·BNDySums(SB), NOSPLIT, $0-48
 	MOVQ x+0(FP), SI
 	MOVQ dy+8(FP), DI
 	MOVQ n+16(FP), CX
@@ -125,8 +125,8 @@ dydone:
 	VZEROUPPER
 	RET
 
-// func bnNormalise32(x, y *float32, n int, mu, scale, shift float32)
-TEXT ·bnNormalise32(SB), NOSPLIT, $0-36
+// func BNNormalise(x, y *float32, n int, mu, scale, shift float32)
+TEXT ·BNNormalise(SB), NOSPLIT, $0-36
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
@@ -159,8 +159,8 @@ normdone:
 	VZEROUPPER
 	RET
 
-// func bnGradInput32(x, dy, out *float32, n int, a, b, e float64)
-TEXT ·bnGradInput32(SB), NOSPLIT, $0-56
+// func BNGradInput(x, dy, out *float32, n int, a, b, e float64)
+TEXT ·BNGradInput(SB), NOSPLIT, $0-56
 	MOVQ x+0(FP), SI
 	MOVQ dy+8(FP), DI
 	MOVQ out+16(FP), DX

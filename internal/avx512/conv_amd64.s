@@ -2,14 +2,14 @@
 
 #include "textflag.h"
 
-// func convTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride int, c *float32, ldc, rows, cmask int)
+// func ConvTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride int, c *float32, ldc, rows, cmask int)
 //
 // One 16×16 tile of a size-keeping convolution read straight from the image
 // (an implicit im2col): acc[i][l] = Σ_p a[16p+i]·B[p][l] with B[p][l] =
 // x[offs[p]+l] where bit l of masks[p·maskStride] is set, else 0 (padding);
 // then c[i·ldc+l] += acc[i][l] for i < rows and the lanes of cmask. Masked
 // lanes are never read or written. k ≥ 1, 1 ≤ rows ≤ 16.
-TEXT ·convTileForward(SB), NOSPLIT, $0-80
+TEXT ·ConvTileForward(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ x+16(FP), DI
@@ -96,14 +96,14 @@ fwddone:
 	VZEROUPPER
 	RET
 
-// func convTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int)
+// func ConvTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int)
 //
 // One 16×16 tile of dcol = Wᵀ·dy folded straight back into dx (an implicit
 // col2im): acc[i][l] = Σ_p a[16p+i]·b[p·ldb+l] over the lanes of bmask (the
 // others 0), then dx[offs[i]+l] += acc[i][l] for i < rows where bit l of
 // masks[i·maskStride] is set. Rows are added one after the other, so taps
 // that reach the same input value add in row order. k ≥ 1, 1 ≤ rows ≤ 16.
-TEXT ·convTileGradInput(SB), NOSPLIT, $0-80
+TEXT ·ConvTileGradInput(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -190,7 +190,7 @@ gxdone:
 	VZEROUPPER
 	RET
 
-// func convTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int)
+// func ConvTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int)
 //
 // A 4×5 tile of the weight gradient of a size-keeping convolution, read
 // straight from the images (an implicit im2col): for o < 4 and r < 5,
@@ -200,7 +200,7 @@ gxdone:
 // Each of the 20 sums is kept in 16 lanes (pixel q in lane q%16) over every
 // sample and pixel, in that order, and the lanes are then added in a fixed
 // tree. tailMask holds the pixels of the last 16-pixel tile.
-TEXT ·convTileGradWeight(SB), NOSPLIT, $0-104
+TEXT ·ConvTileGradWeight(SB), NOSPLIT, $0-104
 	MOVQ samples+0(FP), CX
 	MOVQ dy+16(FP), SI
 	MOVQ hw+32(FP), R8

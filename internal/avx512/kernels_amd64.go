@@ -1,0 +1,32 @@
+//go:build amd64 && !purego
+
+package avx512
+
+import "golang.org/x/sys/cpu"
+
+// Enabled is whether this CPU runs the kernels: AVX-512 F, BW and VL.
+var Enabled = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasPOPCNT
+
+//go:noescape
+func Pool2Plane(plane, y *float32, idx *int32, ho, wo, w, relu int) int
+
+//go:noescape
+func ConvTileForward(k int, a, x *float32, offs *int, masks *uint16, maskStride int, c *float32, ldc, rows, cmask int)
+
+//go:noescape
+func ConvTileGradInput(k int, a, b *float32, ldb, bmask int, dx *float32, offs *int, masks *uint16, maskStride, rows int)
+
+//go:noescape
+func ConvTileGradWeight(samples, tiles int, dy *float32, dyStride, hw int, x *float32, xStride int, offs *int, masks *uint16, maskStride, tailMask int, out *float32, ldo int)
+
+//go:noescape
+func BNShiftedSums(v *float32, n int, k float64) (sum, sq float64)
+
+//go:noescape
+func BNDySums(x, dy *float32, n int, mean float64) (sum, sumXc float64)
+
+//go:noescape
+func BNNormalise(x, y *float32, n int, mu, scale, shift float32)
+
+//go:noescape
+func BNGradInput(x, dy, out *float32, n int, a, b, e float64)
