@@ -45,17 +45,7 @@ func Conv2d(b *Builder, name string, x *G.Node, out, kernel, pad int) *G.Node {
 // of shape (N, C, H, W), as one op that keeps the positions of the maxima for
 // its gradient (see maxPoolOp).
 func MaxPool2d(b *Builder, x *G.Node, kernel int) *G.Node {
-	if !b.ok(x) || !b.expectDims("maxpool2d", x, 4) {
-		return nil
-	}
-	s := x.Shape()
-	if kernel < 1 || s[2] < kernel || s[3] < kernel {
-		b.Failf("maxpool2d: kernel %d does not fit input %v", kernel, shapeString(s))
-		return nil
-	}
-	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel}, x)
-	b.fail(err, "maxpool2d")
-	return y
+	return maxPool(b, x, kernel, false)
 }
 
 // MaxPool2dReLU adds ReLU(MaxPool2d(x, kernel)) as one op, equal to the
@@ -63,15 +53,23 @@ func MaxPool2d(b *Builder, x *G.Node, kernel int) *G.Node {
 // maxima as they are written instead of in a pass of its own. Since ReLU is
 // monotonic it also equals MaxPool2d(ReLU(x)), the course's order.
 func MaxPool2dReLU(b *Builder, x *G.Node, kernel int) *G.Node {
-	if !b.ok(x) || !b.expectDims("maxpool2d-relu", x, 4) {
+	return maxPool(b, x, kernel, true)
+}
+
+func maxPool(b *Builder, x *G.Node, kernel int, relu bool) *G.Node {
+	what := "maxpool2d"
+	if relu {
+		what = "maxpool2d-relu"
+	}
+	if !b.ok(x) || !b.expectDims(what, x, 4) {
 		return nil
 	}
 	s := x.Shape()
 	if kernel < 1 || s[2] < kernel || s[3] < kernel {
-		b.Failf("maxpool2d-relu: kernel %d does not fit input %v", kernel, shapeString(s))
+		b.Failf("%s: kernel %d does not fit input %v", what, kernel, shapeString(s))
 		return nil
 	}
-	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel, relu: true}, x)
-	b.fail(err, "maxpool2d-relu")
+	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel, relu: relu}, x)
+	b.fail(err, what)
 	return y
 }

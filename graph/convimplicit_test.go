@@ -9,7 +9,7 @@ import (
 )
 
 // TestImplicitConvMatchesIm2col: the implicit tiles give what im2col, the
-// product and col2im give, forward, input and weight gradient, on geometries
+// product and col2im give, forward, input (both ways) and weight gradient, on geometries
 // whose output channels, im2col rows and pixels are and are not multiples of
 // the tiles (float32 rounding apart: the sums are split differently).
 func TestImplicitConvMatchesIm2col(t *testing.T) {
@@ -58,7 +58,10 @@ func TestImplicitConvMatchesIm2col(t *testing.T) {
 		}
 		y0, dx0, dw0 := run(false)
 		y1, dx1, dw1 := run(true)
-		for name, pair := range map[string][2][]float32{"y": {y0, y1}, "dx": {dx0, dx1}, "dW": {dw0, dw1}} {
+		gradInputAsConv = !gradInputAsConv
+		_, dx2, _ := run(true)
+		gradInputAsConv = !gradInputAsConv
+		for name, pair := range map[string][2][]float32{"y": {y0, y1}, "dx": {dx0, dx1}, "dx, the other way": {dx0, dx2}, "dW": {dw0, dw1}} {
 			for i := range pair[0] {
 				if d := math.Abs(float64(pair[0][i] - pair[1][i])); d > 1e-5*float64(g.rows()+g.o+g.n*g.hw()) {
 					t.Fatalf("%v: %s[%d] implicit %v, im2col %v", g, name, i, pair[1][i], pair[0][i])

@@ -20,6 +20,15 @@
 // The nodes made by Builder.Input hold data: the blocks applied to them
 // compute no gradient with respect to them.
 //
+// In float32 the matrix products run on the zoo's own GEMM
+// (internal/sgemm: Go assembly for AVX-512 and AVX2, no cgo), and on CPUs
+// with AVX-512 the size-keeping convolutions skip im2col and col2im, their
+// tiles reading the image where it is, while max-pooling and BatchNorm take
+// vector kernels (internal/avx512); float64, other CPUs and the purego
+// build tag take the Go code, which the kernels are tested against. With
+// the openblas build tag the products run on OpenBLAS instead; BLAS names
+// the one in use.
+//
 // Parameters live in the Store under their PyTorch state_dict names
 // ("lin1.weight", "layer1.1.running_mean", ...) with the shapes PyTorch gives
 // them, so that weights can be exchanged with the course's PyTorch classes.

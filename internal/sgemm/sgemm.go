@@ -97,18 +97,20 @@ type kernel struct {
 
 func (kern kernel) String() string { return fmt.Sprintf("%s %dx%d", kern.isa, kern.mr, kern.nr) }
 
+// stored is the shape in memory of op(X) of shape rows×cols.
+func stored(trans bool, rows, cols int) (int, int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
+}
+
 func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("sgemm: negative size m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	check := func(name string, s []float32, rows, cols, ld int) {
 		if ld < max(1, cols) {
 			panic(fmt.Sprintf("sgemm: ld%s %d < %d", name, ld, cols))
@@ -329,21 +331,11 @@ func packB(trans bool, b []float32, ldb, pc, kcc, jc, ncc, nr int, dst []float32
 			}
 			continue
 		}
-		// op(B)[p][j] = b[j·ldb+p]: a transpose, in 8×8 blocks.
+		// op(B)[p][j] = b[j·ldb+p]
 		if cols < nr {
 			clear(panel)
 		}
-		j := 0
-		for ; j+8 <= cols; j += 8 {
-			transpose8(b[(jc+jp+j)*ldb+pc:], ldb, panel[j:], nr, kcc)
-		}
-		for ; j < cols; j++ {
-			src := b[(jc+jp+j)*ldb+pc:]
-			src = src[:kcc]
-			for p, v := range src {
-				panel[p*nr+j] = v
-			}
-		}
+		packTransposed(b[(jc+jp)*ldb+pc:], ldb, cols, kcc, nr, 1, panel)
 	}
 }
 
@@ -382,18 +374,24 @@ func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32
 				a[base+3*lda:base+3*lda+kcc], a[base+4*lda:base+4*lda+kcc], a[base+5*lda:base+5*lda+kcc], panel)
 			continue
 		}
-		i := 0
-		if alpha == 1 {
-			for ; i+8 <= rows; i += 8 {
-				transpose8(a[(ic+ip+i)*lda+pc:], lda, panel[i:], mr, kcc)
-			}
+		packTransposed(a[(ic+ip)*lda+pc:], lda, rows, kcc, mr, alpha, panel)
+	}
+}
+
+// packTransposed writes panel[p·width+i] = alpha·src[i·ld+p] for i < rows
+// and p < kcc: rows of a matrix become the columns of a panel, in 8×8
+// blocks (an AVX transpose where the CPU has it) when alpha is 1.
+func packTransposed(src []float32, ld, rows, kcc, width int, alpha float32, panel []float32) {
+	i := 0
+	if alpha == 1 {
+		for ; i+8 <= rows; i += 8 {
+			transpose8(src[i*ld:], ld, panel[i:], width, kcc)
 		}
-		for ; i < rows; i++ {
-			src := a[(ic+ip+i)*lda+pc:]
-			src = src[:kcc]
-			for p, v := range src {
-				panel[p*mr+i] = alpha * v
-			}
+	}
+	for ; i < rows; i++ {
+		row := src[i*ld : i*ld+kcc]
+		for p, v := range row {
+			panel[p*width+i] = alpha * v
 		}
 	}
 }

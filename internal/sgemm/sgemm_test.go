@@ -49,14 +49,8 @@ type problem struct {
 
 func newProblem(r *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32, pad int) problem {
 	p := problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	p.lda, p.ldb, p.ldc = max(1, ac)+pad, max(1, bc)+pad, max(1, n)+pad
 	fillRand := func(rows, ld int) []float32 {
 		s := make([]float32, rows*ld)
