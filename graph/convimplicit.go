@@ -205,10 +205,12 @@ func convGradWeightImplicit(g convGeom, x, dy, out []float32, work *scratch) {
 	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
 		p := partial[block*size : (block+1)*size]
 		clear(p)
-		// A few samples at a time, so that the output gradient of 4
-		// channels stays in L1 while every row of the tile goes by.
-		for s0 := lo; s0 < hi; s0 += gradWeightSamples {
-			s1 := min(hi, s0+gradWeightSamples)
+		// A few samples at a time (chunks of equal size), so that the
+		// output gradient of 4 channels stays in L1 while every row of
+		// the tile goes by.
+		chunks := (hi - lo + gradWeightSamples - 1) / gradWeightSamples
+		for ci := 0; ci < chunks; ci++ {
+			s0, s1 := lo+ci*(hi-lo)/chunks, lo+(ci+1)*(hi-lo)/chunks
 			for o0 := 0; o0 < o; o0 += gradWeightO {
 				for r0 := 0; r0 < rows; r0 += gradWeightR {
 					avx512.ConvTileGradWeight(s1-s0, t.tiles, &dy[s0*o*hw+o0*hw], o*hw, hw, &x[s0*g.inSize()], g.inSize(),
