@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/gorgonia-zoo/zoo/internal/avx512"
+	"github.com/gorgonia-zoo/zoo/internal/sgemm"
 )
 
 // Size-keeping convolutions in float32 on CPUs with AVX-512 skip im2col and
@@ -247,4 +248,69 @@ func convGradInputAsConv(g convGeom, w, dy, dx []float32, work *scratch) {
 		}
 	}
 	convForwardImplicitPacked(flipped, dy, wt, nil, dx, packed)
+}
+
+// useChannelLastGradWeight tells whether g's float32 weight gradient takes
+// the channel-last tiles (convGradWeightChannelLast): input and output
+// channels in sixteens.
+func useChannelLastGradWeight(g convGeom) bool {
+	return useImplicit(g) && g.c%16 == 0 && g.o%16 == 0
+}
+
+// convGradWeightChannelLast is the weight gradient as 16×16 tiles of
+// (output channel) × (input channel) per kernel tap: with the image copied
+// channel-last and zero-padded, the 16 input channels under a tap at an
+// output pixel are 16 contiguous values, so each tile is a product with
+// broadcasts of dy and plain loads of the image, no masks
+// (avx512.ConvTileGradWeightNHWC). Per sample block, samples add into the
+// block's partial gradient in order; the partials are added in block order
+// and laid out as PyTorch's (o, c, k, k).
+func convGradWeightChannelLast(g convGeom, x, dy, out []float32, work *scratch) {
+	c, o, hw, taps := g.c, g.o, g.hw(), g.k*g.k
+	hp, wp := g.h+2*g.pad, g.w+2*g.pad
+	padSize, dyTSize, size := hp*wp*c, o*hw, o*taps*c
+	per := padSize + dyTSize + size + c*hw
+	blocks := blockCount(g.n)
+	buf := get[float32](work, blocks*per)
+	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
+		b := buf[block*per : (block+1)*per]
+		xpad, dyT, p := b[:padSize], b[padSize:padSize+dyTSize], b[padSize+dyTSize:padSize+dyTSize+size]
+		xt := b[padSize+dyTSize+size:]
+		clear(xpad) // the padding stays zero; the image is written over it
+		clear(p)
+		for s := lo; s < hi; s++ {
+			// x channel-last (pixel by pixel, c values each), then its
+			// rows into the padded image.
+			sgemm.Transpose(x[s*g.inSize():], hw, c, hw, xt, c)
+			for y := 0; y < g.h; y++ {
+				copy(xpad[((y+g.pad)*wp+g.pad)*c:], xt[y*g.w*c:(y+1)*g.w*c])
+			}
+			// dy pixel by pixel, 16 output channels at a time.
+			ds := dy[s*o*hw : (s+1)*o*hw]
+			for pi := 0; pi < o/16; pi++ {
+				sgemm.Transpose(ds[16*pi*hw:], hw, 16, hw, dyT[pi*hw*16:], 16)
+			}
+			for pi := 0; pi < o/16; pi++ {
+				for tap := 0; tap < taps; tap++ {
+					ki, kj := tap/g.k, tap%g.k
+					for c0 := 0; c0 < c; c0 += 16 {
+						avx512.ConvTileGradWeightNHWC(1, &dyT[pi*hw*16], 0, &xpad[(ki*wp+kj)*c+c0], 0,
+							g.h, g.w, wp*c*4, c*4, &p[(16*pi*taps+tap)*c+c0], taps*c)
+					}
+				}
+			}
+		}
+	})
+	for oo := 0; oo < o; oo++ {
+		for tap := 0; tap < taps; tap++ {
+			for ch := 0; ch < c; ch++ {
+				at := (oo*taps+tap)*c + ch
+				acc := buf[padSize+dyTSize+at]
+				for block := 1; block < blocks; block++ {
+					acc += buf[block*per+padSize+dyTSize+at]
+				}
+				out[(oo*c+ch)*taps+tap] = acc
+			}
+		}
+	}
 }

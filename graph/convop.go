@@ -463,6 +463,10 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 			}
 		})
 	case 1:
+		if x32, ok := any(xs).([]float32); ok && useChannelLastGradWeight(g) {
+			convGradWeightChannelLast(g, x32, any(dy).([]float32), any(out).([]float32), &op.work)
+			return
+		}
 		if x32, ok := any(xs).([]float32); ok && useImplicitGradWeight(g) {
 			convGradWeightImplicit(g, x32, any(dy).([]float32), any(out).([]float32), &op.work)
 			return

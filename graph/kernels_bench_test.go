@@ -70,6 +70,7 @@ func BenchmarkConvImplicit(b *testing.B) {
 		{"input-gradient-as-conv", func() { convGradInputAsConv(g, w, dy, dx, &s) }},
 		{"input-gradient-scatter", func() { convGradInputImplicit(g, w, dy, dx, &s) }},
 		{"weight-gradient", func() { convGradWeightImplicit(g, x, dy, dw, &s) }},
+		{"weight-gradient-channel-last", func() { convGradWeightChannelLast(g, x, dy, dw, &s) }},
 	} {
 		b.Run(pass.name, func(b *testing.B) {
 			for b.Loop() {

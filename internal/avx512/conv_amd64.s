@@ -514,3 +514,126 @@ full:
 	VMOVSS X30, 16(DX)
 	VZEROUPPER
 	RET
+
+// func ConvTileGradWeightNHWC(samples int, a *float32, aStride int, b *float32, bStride, h, w, rowStride, pixStride int, out *float32, ldo int)
+//
+// A 16×16 tile of the weight gradient of a size-keeping convolution, for 16
+// output channels and one kernel tap over 16 input channels, from the image
+// in channel-last layout, zero-padded (so no masks): for i, l < 16,
+// out[i·ldo+l] += Σ over samples s, output rows y < h and columns x < w of
+// a[s·aStride + 16(y·w+x) + i] · b[s·bStride + y·rowStride + x·pixStride + l]
+// (a: the output gradient, pixel by pixel, 16 channels each; b at the tap's
+// offset; strides of b in bytes, of a in floats). Each sum runs in order.
+TEXT ·ConvTileGradWeightNHWC(SB), NOSPLIT, $0-88
+	MOVQ samples+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+24(FP), R10
+	MOVQ rowStride+56(FP), R12
+	MOVQ pixStride+64(FP), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+nsample:
+	MOVQ SI, R9 // a of this sample
+	MOVQ R10, R11 // b's row
+	MOVQ h+40(FP), BX
+nrow:
+	MOVQ R11, DI
+	MOVQ w+48(FP), DX
+npix:
+	VMOVUPS (DI), Z16
+	VFMADD231PS.BCST 0(R9), Z16, Z0
+	VFMADD231PS.BCST 4(R9), Z16, Z1
+	VFMADD231PS.BCST 8(R9), Z16, Z2
+	VFMADD231PS.BCST 12(R9), Z16, Z3
+	VFMADD231PS.BCST 16(R9), Z16, Z4
+	VFMADD231PS.BCST 20(R9), Z16, Z5
+	VFMADD231PS.BCST 24(R9), Z16, Z6
+	VFMADD231PS.BCST 28(R9), Z16, Z7
+	VFMADD231PS.BCST 32(R9), Z16, Z8
+	VFMADD231PS.BCST 36(R9), Z16, Z9
+	VFMADD231PS.BCST 40(R9), Z16, Z10
+	VFMADD231PS.BCST 44(R9), Z16, Z11
+	VFMADD231PS.BCST 48(R9), Z16, Z12
+	VFMADD231PS.BCST 52(R9), Z16, Z13
+	VFMADD231PS.BCST 56(R9), Z16, Z14
+	VFMADD231PS.BCST 60(R9), Z16, Z15
+	ADDQ $64, R9
+	ADDQ R13, DI
+	DECQ DX
+	JNZ npix
+	ADDQ R12, R11
+	DECQ BX
+	JNZ nrow
+	MOVQ aStride+16(FP), AX
+	LEAQ (SI)(AX*4), SI
+	ADDQ bStride+32(FP), R10
+	DECQ CX
+	JNZ nsample
+
+	MOVQ out+72(FP), DX
+	MOVQ ldo+80(FP), R8
+	SHLQ $2, R8
+	VADDPS (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z1, Z1
+	VMOVUPS Z1, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z2, Z2
+	VMOVUPS Z2, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z3, Z3
+	VMOVUPS Z3, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z6, Z6
+	VMOVUPS Z6, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z7, Z7
+	VMOVUPS Z7, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z8, Z8
+	VMOVUPS Z8, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z9, Z9
+	VMOVUPS Z9, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z10, Z10
+	VMOVUPS Z10, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z11, Z11
+	VMOVUPS Z11, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z12, Z12
+	VMOVUPS Z12, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z13, Z13
+	VMOVUPS Z13, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z14, Z14
+	VMOVUPS Z14, (DX)
+	ADDQ R8, DX
+	VADDPS (DX), Z15, Z15
+	VMOVUPS Z15, (DX)
+	VZEROUPPER
+	RET

@@ -30,3 +30,6 @@ func BNNormalise(x, y *float32, n int, mu, scale, shift float32)
 
 //go:noescape
 func BNGradInput(x, dy, out *float32, n int, a, b, e float64)
+
+//go:noescape
+func ConvTileGradWeightNHWC(samples int, a *float32, aStride int, b *float32, bStride, h, w, rowStride, pixStride int, out *float32, ldo int)

@@ -28,3 +28,7 @@ func BNDySums(x, dy *float32, n int, mean float64) (sum, sumXc float64) { panic(
 func BNNormalise(x, y *float32, n int, mu, scale, shift float32) { panic(missing) }
 
 func BNGradInput(x, dy, out *float32, n int, a, b, e float64) { panic(missing) }
+
+func ConvTileGradWeightNHWC(samples int, a *float32, aStride int, b *float32, bStride, h, w, rowStride, pixStride int, out *float32, ldo int) {
+	panic(missing)
+}

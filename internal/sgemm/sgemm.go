@@ -378,6 +378,16 @@ func packA(trans bool, a []float32, lda, ic, mcc, pc, kcc, mr int, alpha float32
 	}
 }
 
+// Transpose writes dst[p·ldd+i] = src[i·lds+p] for i < rows and p < n: the
+// rows of src become the columns of dst, in 8×8 blocks through AVX where
+// the CPU has it (the packing of this package's transposed operands).
+func Transpose(src []float32, lds, rows, n int, dst []float32, ldd int) {
+	if rows > 0 && n > 0 {
+		_, _ = src[(rows-1)*lds+n-1], dst[(n-1)*ldd+rows-1]
+	}
+	packTransposed(src, lds, rows, n, ldd, 1, dst)
+}
+
 // packTransposed writes panel[p·width+i] = alpha·src[i·ld+p] for i < rows
 // and p < kcc: rows of a matrix become the columns of a panel, in 8×8
 // blocks (an AVX transpose where the CPU has it) when alpha is 1.

@@ -315,3 +315,24 @@ func TestImplementationMatchesGonum(t *testing.T) {
 		}
 	}
 }
+
+func TestTranspose(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, sz := range [][2]int{{1, 1}, {8, 8}, {16, 196}, {13, 21}, {32, 7}} {
+		rows, n := sz[0], sz[1]
+		lds, ldd := n+3, rows+5
+		src := make([]float32, rows*lds)
+		for i := range src {
+			src[i] = r.Float32()
+		}
+		dst := make([]float32, n*ldd)
+		Transpose(src, lds, rows, n, dst, ldd)
+		for i := 0; i < rows; i++ {
+			for p := 0; p < n; p++ {
+				if dst[p*ldd+i] != src[i*lds+p] {
+					t.Fatalf("%dx%d: dst[%d][%d] = %v, want %v", rows, n, p, i, dst[p*ldd+i], src[i*lds+p])
+				}
+			}
+		}
+	}
+}
