@@ -232,7 +232,7 @@ func convGradWeightImplicit(g convGeom, x, dy, out []float32, work *scratch) {
 // a size-keeping geometry, dx = W' ⋆ dy with W'[c][o][i][j] =
 // W[o][c][k−1−i][k−1−j] and the same padding, one long sum per tile of dx
 // (k = o·k·k) where convGradInputImplicit adds o-long sums tap by tap.
-func convGradInputAsConv(g convGeom, w, dy, dx []float32, work *scratch) {
+func convGradInputAsConv(g convGeom, w, dy, dx []float32, work, blocked *scratch) {
 	flipped := convGeom{n: g.n, c: g.o, h: g.h, w: g.w, o: g.c, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w}
 	taps := g.k * g.k
 	rows := g.o * taps
@@ -246,6 +246,10 @@ func convGradInputAsConv(g convGeom, w, dy, dx []float32, work *scratch) {
 				dst[taps-1-t] = v
 			}
 		}
+	}
+	if k, ok := blockedKernel(flipped); ok {
+		convForwardBlocked(flipped, k, dy, wt, nil, dx, blocked)
+		return
 	}
 	convForwardImplicitPacked(flipped, dy, wt, nil, dx, packed)
 }
@@ -313,4 +317,104 @@ func convGradWeightChannelLast(g convGeom, x, dy, out []float32, work *scratch) 
 			}
 		}
 	}
+}
+
+// rowKernel is a channel-blocked forward kernel: 16·nv output channels for
+// up to pixels output pixels of a row (avx512.ConvRow*).
+type rowKernel struct {
+	nv, pixels int
+	fn         func(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
+}
+
+var rowKernels = []rowKernel{
+	{1, 28, avx512.ConvRow1x28},
+	{1, 14, avx512.ConvRow1x14},
+	{2, 14, avx512.ConvRow2x14},
+}
+
+// blockedKernel is the row kernel for g, if it has one: outputs 16 or 32,
+// inputs in sixteens or fewer than 16; the widest row whose chunks of a
+// row of the image waste the least.
+func blockedKernel(g convGeom) (rowKernel, bool) {
+	if !useImplicit(g) || g.o%16 != 0 || (g.c > 16 && g.c%16 != 0) {
+		return rowKernel{}, false
+	}
+	var pick rowKernel
+	found := false
+	for _, k := range rowKernels {
+		if k.nv != g.o/16 {
+			continue
+		}
+		waste := func(k rowKernel) int { return (g.w+k.pixels-1)/k.pixels*k.pixels - g.w }
+		if !found || waste(k) < waste(pick) {
+			pick, found = k, true
+		}
+	}
+	return pick, found
+}
+
+// convForwardBlocked is convForward with the image copied into channel
+// blocks of 16 (each pixel's 16 channels contiguous, zero-padded): each row
+// of output pixels is then a product with broadcasts of the image and plain
+// loads of the weights, 16 or 32 output channels at once, no masks. The
+// output comes pixel by pixel and is transposed into NCHW. bias nil: none.
+func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *scratch) {
+	c, o, hw, taps := g.c, g.o, g.hw(), g.k*g.k
+	hp, wp := g.h+2*g.pad, g.w+2*g.pad
+	groups, cg := (c+15)/16, min(c, 16)
+	entries := taps * groups
+	padSize := groups*hp*wp*16 + k.pixels*16 // slack: a row's last chunk reads past it
+	per := padSize + hw*o + hw*c
+	buf := get[float32](work, entries*cg*o+o+blockCount(g.n)*per)
+	wt, zero, blocksBuf := buf[:entries*cg*o], buf[entries*cg*o:entries*cg*o+o], buf[entries*cg*o+o:]
+	// Weights as b[(e·cg+j)·o + l]: entry e = (tap, block), channel j.
+	for e := 0; e < entries; e++ {
+		tap, gi := e/groups, e%groups
+		for j := 0; j < cg; j++ {
+			ch := gi*16 + j
+			row := wt[(e*cg+j)*o : (e*cg+j+1)*o]
+			for l := range row {
+				row[l] = w[(l*c+ch)*taps+tap]
+			}
+		}
+	}
+	if bias == nil {
+		clear(zero)
+		bias = zero
+	}
+	offs := make([]int, entries)
+	for e := range offs {
+		tap, gi := e/groups, e%groups
+		offs[e] = 4 * 16 * (gi*hp*wp + (tap/g.k)*wp + tap%g.k)
+	}
+	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
+		b := blocksBuf[block*per : (block+1)*per]
+		xp, yt, xt := b[:padSize], b[padSize:padSize+hw*o], b[padSize+hw*o:]
+		clear(xp) // padding and unused lanes stay zero
+		for s := lo; s < hi; s++ {
+			xs := x[s*g.inSize() : (s+1)*g.inSize()]
+			for gi := 0; gi < groups; gi++ {
+				// This block's channels pixel by pixel, then row by row
+				// into the padded image.
+				sgemm.Transpose(xs[gi*16*hw:], hw, cg, hw, xt, cg)
+				for yy := 0; yy < g.h; yy++ {
+					dst := xp[(gi*hp*wp+(yy+g.pad)*wp+g.pad)*16:]
+					src := xt[yy*g.w*cg : (yy+1)*g.w*cg]
+					if cg == 16 {
+						copy(dst, src)
+						continue
+					}
+					for px := 0; px < g.w; px++ {
+						copy(dst[px*16:px*16+cg], src[px*cg:(px+1)*cg])
+					}
+				}
+			}
+			for yy := 0; yy < g.h; yy++ {
+				for x0 := 0; x0 < g.w; x0 += k.pixels {
+					k.fn(entries, &offs[0], cg, &xp[(yy*wp+x0)*16], &wt[0], &bias[0], &yt[(yy*g.w+x0)*o], min(k.pixels, g.w-x0))
+				}
+			}
+			sgemm.Transpose(yt, o, hw, o, y[s*o*hw:], hw)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -24,6 +25,9 @@ func TestImplicitConvMatchesIm2col(t *testing.T) {
 		{n: 2, c: 2, h: 4, w: 5, o: 17, k: 5, pad: 2},
 		{n: 13, c: 2, h: 6, w: 3, o: 8, k: 5, pad: 2},
 		{n: 9, c: 32, h: 5, w: 7, o: 16, k: 3, pad: 1},
+		{n: 2, c: 16, h: 3, w: 20, o: 32, k: 5, pad: 2},
+		{n: 2, c: 1, h: 4, w: 30, o: 16, k: 3, pad: 1},
+		{n: 3, c: 3, h: 5, w: 6, o: 32, k: 3, pad: 1},
 		{n: 1, c: 1, h: 1, w: 1, o: 1, k: 1, pad: 0},
 	} {
 		g.ho, g.wo = g.h, g.w
@@ -36,38 +40,50 @@ func TestImplicitConvMatchesIm2col(t *testing.T) {
 		}
 		x, w, bias, dy := random(g.n*g.inSize()), random(g.o*g.rows()), random(g.o), random(g.n*g.o*g.hw())
 		xt := tensor.New(tensor.WithShape(g.n, g.c, g.h, g.w), tensor.WithBacking(x))
-		run := func(implicit bool) (y, dx, dw []float32) {
-			implicitConv = implicit
-			defer func() { implicitConv = true }()
-			y, dx, dw = make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-			gradW := &conv2dGradOp{fwd: &conv2dOp{pad: g.pad}, wrt: 1}
-			convBackward(gradW, g, xt, x, w, dy, dw)
-			if useImplicit(g) != implicit {
-				t.Fatalf("%v: implicit path %v", g, useImplicit(g))
-			}
-			if implicit {
-				var s scratch
-				convForwardImplicit(g, x, w, bias, y, &s)
-				convGradInputImplicit(g, w, dy, dx, &s)
-			} else {
-				var c colBuffers
-				convForward(g, x, w, bias, y, blockColumns[float32](&c, g, tensor.Float32))
-				op := &conv2dGradOp{fwd: &conv2dOp{pad: g.pad}, wrt: 0}
-				convBackward(op, g, nil, x, w, dy, dx)
-			}
-			return y, dx, dw
+		// The im2col path, as the reference.
+		implicitConv = false
+		y0, dx0, dw0 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		var c colBuffers
+		convForward(g, x, w, bias, y0, blockColumns[float32](&c, g, tensor.Float32))
+		convBackward(&conv2dGradOp{fwd: &conv2dOp{pad: g.pad}, wrt: 0}, g, xt, x, w, dy, dx0)
+		convBackward(&conv2dGradOp{fwd: &conv2dOp{pad: g.pad}, wrt: 1}, g, xt, x, w, dy, dw0)
+		implicitConv = true
+		if !useImplicit(g) {
+			t.Fatalf("%v: no implicit path", g)
 		}
-		y0, dx0, dw0 := run(false)
-		y1, dx1, dw1 := run(true)
-		gradInputAsConv = !gradInputAsConv
-		_, dx2, _ := run(true)
-		gradInputAsConv = !gradInputAsConv
-		for name, pair := range map[string][2][]float32{"y": {y0, y1}, "dx": {dx0, dx1}, "dx, the other way": {dx0, dx2}, "dW": {dw0, dw1}} {
-			for i := range pair[0] {
-				if d := math.Abs(float64(pair[0][i] - pair[1][i])); d > 1e-5*float64(g.rows()+g.o+g.n*g.hw()) {
-					t.Fatalf("%v: %s[%d] implicit %v, im2col %v", g, name, i, pair[1][i], pair[0][i])
+		check := func(what string, got, want []float32) {
+			t.Helper()
+			for i := range want {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*float64(g.rows()+g.o+g.n*g.hw()) {
+					t.Fatalf("%v: %s[%d] = %v, im2col %v", g, what, i, got[i], want[i])
 				}
 			}
+		}
+		var s1, s2 scratch
+		out := func(n int) []float32 { return make([]float32, n) }
+		y := out(len(y0))
+		convForwardImplicit(g, x, w, bias, y, &s1)
+		check("forward, masked tiles", y, y0)
+		if k, ok := blockedKernel(g); ok {
+			y := out(len(y0))
+			convForwardBlocked(g, k, x, w, bias, y, &s1)
+			check(fmt.Sprintf("forward, channel blocks (%dx%d)", k.nv, k.pixels), y, y0)
+		}
+		dx := out(len(dx0))
+		convGradInputImplicit(g, w, dy, dx, &s1)
+		check("input gradient, scatter", dx, dx0)
+		dx = out(len(dx0))
+		convGradInputAsConv(g, w, dy, dx, &s1, &s2)
+		check("input gradient, as a convolution", dx, dx0)
+		if useImplicitGradWeight(g) {
+			dw := out(len(dw0))
+			convGradWeightImplicit(g, x, dy, dw, &s1)
+			check("weight gradient, masked tiles", dw, dw0)
+		}
+		if useChannelLastGradWeight(g) {
+			dw := out(len(dw0))
+			convGradWeightChannelLast(g, x, dy, dw, &s1)
+			check("weight gradient, channel-last", dw, dw0)
 		}
 	}
 }

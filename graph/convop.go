@@ -340,6 +340,10 @@ func (op *conv2dOp) Do(values ...G.Value) (G.Value, error) {
 	y := output(&op.out, x.Dtype(), g.n, g.o, g.ho, g.wo)
 	switch x.Dtype() {
 	case tensor.Float32:
+		if k, ok := blockedKernel(g); ok {
+			convForwardBlocked(g, k, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), &op.packed)
+			break
+		}
 		if useImplicit(g) {
 			convForwardImplicit(g, x.Float32s(), w.Float32s(), b.Float32s(), y.Float32s(), &op.packed)
 			break
@@ -390,9 +394,10 @@ type conv2dGradOp struct {
 	wrt       int
 	biasShape tensor.Shape // wrt 2
 
-	work scratch    // per block: dcol (wrt 0) or a partial weight gradient (wrt 1); ones and row sums (wrt 2)
-	cols colBuffers // wrt 1: x unfolded again, one sample at a time per block
-	out  *tensor.Dense
+	work    scratch    // per block: dcol (wrt 0) or a partial weight gradient (wrt 1); ones and row sums (wrt 2)
+	blocked scratch    // wrt 0 on the channel-blocked path: images in blocks of 16 channels
+	cols    colBuffers // wrt 1: x unfolded again, one sample at a time per block
+	out     *tensor.Dense
 }
 
 func (op *conv2dGradOp) Arity() int { return 3 }
@@ -448,7 +453,7 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 	case 0:
 		if w32, ok := any(w).([]float32); ok && useImplicit(g) {
 			if gradInputAsConv {
-				convGradInputAsConv(g, w32, any(dy).([]float32), any(out).([]float32), &op.work)
+				convGradInputAsConv(g, w32, any(dy).([]float32), any(out).([]float32), &op.work, &op.blocked)
 				return
 			}
 			convGradInputImplicit(g, w32, any(dy).([]float32), any(out).([]float32), &op.work)

@@ -60,14 +60,15 @@ func BenchmarkConvImplicit(b *testing.B) {
 	}
 	x, w, bias, dy := random(g.n*g.inSize()), random(g.o*g.rows()), random(g.o), random(g.n*g.o*g.hw())
 	y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-	var s scratch
+	var s, s2 scratch
 	flops := 2 * float64(g.macs())
 	for _, pass := range []struct {
 		name string
 		run  func()
 	}{
 		{"forward", func() { convForwardImplicit(g, x, w, bias, y, &s) }},
-		{"input-gradient-as-conv", func() { convGradInputAsConv(g, w, dy, dx, &s) }},
+		{"forward-blocked", func() { k, _ := blockedKernel(g); convForwardBlocked(g, k, x, w, bias, y, &s) }},
+		{"input-gradient-as-conv", func() { convGradInputAsConv(g, w, dy, dx, &s, &s2) }},
 		{"input-gradient-scatter", func() { convGradInputImplicit(g, w, dy, dx, &s) }},
 		{"weight-gradient", func() { convGradWeightImplicit(g, x, dy, dw, &s) }},
 		{"weight-gradient-channel-last", func() { convGradWeightChannelLast(g, x, dy, dw, &s) }},

@@ -33,3 +33,22 @@ func BNGradInput(x, dy, out *float32, n int, a, b, e float64)
 
 //go:noescape
 func ConvTileGradWeightNHWC(samples int, a *float32, aStride int, b *float32, bStride, h, w, rowStride, pixStride int, out *float32, ldo int)
+
+//go:generate go run gen_rows.go
+
+// ConvRow1x14, ConvRow1x28 and ConvRow2x14 compute P pixels of a
+// size-keeping convolution's output for 16·nv output channels from an image
+// in channel blocks of 16 (each pixel 16 contiguous values, zero-padded):
+// for pixel i < P and lane l < 16·nv, out[16nv·i+l] = bias[l] + Σ over
+// entries e (a tap and a channel block) and channels j < cg of
+// b[(e·cg+j)·16nv+l] · a[offs[e]/4 + 16i + j], in that order; only the
+// first pixels pixels are stored. rows_amd64.s, from gen_rows.go.
+//
+//go:noescape
+func ConvRow1x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
+
+//go:noescape
+func ConvRow1x28(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
+
+//go:noescape
+func ConvRow2x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)

@@ -32,3 +32,9 @@ func BNGradInput(x, dy, out *float32, n int, a, b, e float64) { panic(missing) }
 func ConvTileGradWeightNHWC(samples int, a *float32, aStride int, b *float32, bStride, h, w, rowStride, pixStride int, out *float32, ldo int) {
 	panic(missing)
 }
+
+func ConvRow1x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) { panic(missing) }
+
+func ConvRow1x28(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) { panic(missing) }
+
+func ConvRow2x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) { panic(missing) }
