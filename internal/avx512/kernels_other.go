@@ -33,8 +33,14 @@ func ConvTileGradWeightNHWC(samples int, a *float32, aStride int, b *float32, bS
 	panic(missing)
 }
 
-func ConvRow1x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) { panic(missing) }
+func ConvRow1x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
+	panic(missing)
+}
 
-func ConvRow1x28(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) { panic(missing) }
+func ConvRow1x28(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
+	panic(missing)
+}
 
-func ConvRow2x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) { panic(missing) }
+func ConvRow2x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
+	panic(missing)
+}
