@@ -333,10 +333,11 @@ var rowKernels = []rowKernel{
 }
 
 // blockedKernel is the row kernel for g, if it has one: outputs 16 or 32,
-// inputs in sixteens or fewer than 16; the widest row whose chunks of a
-// row of the image waste the least.
+// inputs in sixteens (with fewer, the blocks would be mostly padding: the
+// masked tiles serve conv1's single channel better, measured); the row
+// whose chunks of a row of the image waste the least.
 func blockedKernel(g convGeom) (rowKernel, bool) {
-	if !useImplicit(g) || g.o%16 != 0 || (g.c > 16 && g.c%16 != 0) {
+	if !useImplicit(g) || g.o%16 != 0 || g.c%16 != 0 {
 		return rowKernel{}, false
 	}
 	var pick rowKernel
