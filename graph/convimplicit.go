@@ -254,6 +254,16 @@ func convGradInputAsConv(g convGeom, w, dy, dx []float32, work, blocked *scratch
 	convForwardImplicitPacked(flipped, dy, wt, nil, dx, packed)
 }
 
+// gradInputTakesConv tells whether the input gradient of g is better taken
+// as a convolution (convGradInputAsConv): when that convolution has channel
+// blocks, whose tiles beat the scatter-adds; otherwise (fewer than 16
+// input channels, as conv1's one) its output rows would mostly be padding.
+func gradInputTakesConv(g convGeom) bool {
+	flipped := convGeom{n: g.n, c: g.o, h: g.h, w: g.w, o: g.c, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w}
+	_, ok := blockedKernel(flipped)
+	return gradInputAsConv && ok
+}
+
 // useChannelLastGradWeight tells whether g's float32 weight gradient takes
 // the channel-last tiles (convGradWeightChannelLast): input and output
 // channels in sixteens.
@@ -323,27 +333,30 @@ func convGradWeightChannelLast(g convGeom, x, dy, out []float32, work *scratch) 
 // up to pixels output pixels of a row (avx512.ConvRow*).
 type rowKernel struct {
 	nv, pixels int
+	channels   int // 16: the image in blocks of 16 channels; 1: a single channel as it is
 	fn         func(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
 }
 
 var rowKernels = []rowKernel{
-	{1, 28, avx512.ConvRow1x28},
-	{1, 14, avx512.ConvRow1x14},
-	{2, 14, avx512.ConvRow2x14},
+	{1, 28, 16, avx512.ConvRow1x28},
+	{1, 14, 16, avx512.ConvRow1x14},
+	{2, 14, 16, avx512.ConvRow2x14},
+	{1, 28, 1, avx512.ConvRow1x28c1},
+	{2, 14, 1, avx512.ConvRow2x14c1},
 }
 
 // blockedKernel is the row kernel for g, if it has one: outputs 16 or 32,
-// inputs in sixteens (with fewer, the blocks would be mostly padding: the
-// masked tiles serve conv1's single channel better, measured); the row
-// whose chunks of a row of the image waste the least.
+// inputs in sixteens or a single one (conv1: the image itself, padded; in
+// blocks of 16 it would be mostly padding); the row whose chunks of a row of
+// the image waste the least.
 func blockedKernel(g convGeom) (rowKernel, bool) {
-	if !useImplicit(g) || g.o%16 != 0 || g.c%16 != 0 {
+	if !useImplicit(g) || g.o%16 != 0 || (g.c%16 != 0 && g.c != 1) {
 		return rowKernel{}, false
 	}
 	var pick rowKernel
 	found := false
 	for _, k := range rowKernels {
-		if k.nv != g.o/16 {
+		if k.nv != g.o/16 || (k.channels == 1) != (g.c == 1) {
 			continue
 		}
 		waste := func(k rowKernel) int { return (g.w+k.pixels-1)/k.pixels*k.pixels - g.w }
@@ -364,7 +377,8 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 	hp, wp := g.h+2*g.pad, g.w+2*g.pad
 	groups, cg := (c+15)/16, min(c, 16)
 	entries := taps * groups
-	padSize := groups*hp*wp*16 + k.pixels*16 // slack: a row's last chunk reads past it
+	lanes := k.channels // values per pixel in the padded image
+	padSize := groups*hp*wp*lanes + k.pixels*lanes // slack: a row's last chunk reads past it
 	per := padSize + hw*o + hw*c
 	buf := get[float32](work, entries*cg*o+o+blockCount(g.n)*per)
 	wt, zero, blocksBuf := buf[:entries*cg*o], buf[entries*cg*o:entries*cg*o+o], buf[entries*cg*o+o:]
@@ -386,7 +400,7 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 	offs := make([]int, entries)
 	for e := range offs {
 		tap, gi := e/groups, e%groups
-		offs[e] = 4 * 16 * (gi*hp*wp + (tap/g.k)*wp + tap%g.k)
+		offs[e] = 4 * lanes * (gi*hp*wp + (tap/g.k)*wp + tap%g.k)
 	}
 	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
 		b := blocksBuf[block*per : (block+1)*per]
@@ -394,7 +408,10 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 		clear(xp) // padding and unused lanes stay zero
 		for s := lo; s < hi; s++ {
 			xs := x[s*g.inSize() : (s+1)*g.inSize()]
-			for gi := 0; gi < groups; gi++ {
+			for yy := 0; lanes == 1 && yy < g.h; yy++ {
+				copy(xp[(yy+g.pad)*wp+g.pad:], xs[yy*g.w:(yy+1)*g.w])
+			}
+			for gi := 0; lanes == 16 && gi < groups; gi++ {
 				// This block's channels pixel by pixel, then row by row
 				// into the padded image.
 				sgemm.Transpose(xs[gi*16*hw:], hw, cg, hw, xt, cg)
@@ -412,7 +429,7 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 			}
 			for yy := 0; yy < g.h; yy++ {
 				for x0 := 0; x0 < g.w; x0 += k.pixels {
-					k.fn(entries, &offs[0], cg, &xp[(yy*wp+x0)*16], &wt[0], &bias[0], &yt[(yy*g.w+x0)*o], min(k.pixels, g.w-x0))
+					k.fn(entries, &offs[0], cg, &xp[(yy*wp+x0)*lanes], &wt[0], &bias[0], &yt[(yy*g.w+x0)*o], min(k.pixels, g.w-x0))
 				}
 			}
 			sgemm.Transpose(yt, o, hw, o, y[s*o*hw:], hw)

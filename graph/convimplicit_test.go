@@ -27,6 +27,8 @@ func TestImplicitConvMatchesIm2col(t *testing.T) {
 		{n: 9, c: 32, h: 5, w: 7, o: 16, k: 3, pad: 1},
 		{n: 2, c: 16, h: 3, w: 20, o: 32, k: 5, pad: 2},
 		{n: 2, c: 16, h: 4, w: 30, o: 16, k: 3, pad: 1},
+		{n: 2, c: 1, h: 4, w: 30, o: 32, k: 5, pad: 2},
+		{n: 2, c: 1, h: 3, w: 33, o: 16, k: 3, pad: 1},
 		{n: 3, c: 3, h: 5, w: 6, o: 32, k: 3, pad: 1},
 		{n: 1, c: 1, h: 1, w: 1, o: 1, k: 1, pad: 0},
 	} {

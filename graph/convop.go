@@ -452,7 +452,7 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 	switch op.wrt {
 	case 0:
 		if w32, ok := any(w).([]float32); ok && useImplicit(g) {
-			if gradInputAsConv {
+			if gradInputTakesConv(g) {
 				convGradInputAsConv(g, w32, any(dy).([]float32), any(out).([]float32), &op.work, &op.blocked)
 				return
 			}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -43,41 +44,61 @@ func BenchmarkPoolForward(b *testing.B) {
 }
 
 // BenchmarkConvImplicit times the implicit float32 convolution passes alone
-// on cnn2's second layer (100 samples of 16×14×14, 32 outputs, 5×5), in
-// GFLOP/s of the product each pass amounts to.
+// on cnn2's layers (100 samples: 1×28×28 into 16, 16×14×14 into 32, 5×5),
+// in GFLOP/s of the product each pass amounts to.
 func BenchmarkConvImplicit(b *testing.B) {
 	if !hasAVX512 {
 		b.Skip("no AVX-512")
 	}
-	g := convGeom{n: 100, c: 16, h: 14, w: 14, o: 32, k: 5, pad: 2, ho: 14, wo: 14}
-	r := rand.New(rand.NewPCG(1, 2))
-	random := func(n int) []float32 {
-		s := make([]float32, n)
-		for i := range s {
-			s[i] = r.Float32() - 0.5
-		}
-		return s
-	}
-	x, w, bias, dy := random(g.n*g.inSize()), random(g.o*g.rows()), random(g.o), random(g.n*g.o*g.hw())
-	y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-	var s, s2 scratch
-	flops := 2 * float64(g.macs())
-	for _, pass := range []struct {
-		name string
-		run  func()
-	}{
-		{"forward", func() { convForwardImplicit(g, x, w, bias, y, &s) }},
-		{"forward-blocked", func() { k, _ := blockedKernel(g); convForwardBlocked(g, k, x, w, bias, y, &s) }},
-		{"input-gradient-as-conv", func() { convGradInputAsConv(g, w, dy, dx, &s, &s2) }},
-		{"input-gradient-scatter", func() { convGradInputImplicit(g, w, dy, dx, &s) }},
-		{"weight-gradient", func() { convGradWeightImplicit(g, x, dy, dw, &s) }},
-		{"weight-gradient-channel-last", func() { convGradWeightChannelLast(g, x, dy, dw, &s) }},
+	for _, g := range []convGeom{
+		{n: 100, c: 1, h: 28, w: 28, o: 16, k: 5, pad: 2, ho: 28, wo: 28},
+		{n: 100, c: 16, h: 14, w: 14, o: 32, k: 5, pad: 2, ho: 14, wo: 14},
 	} {
-		b.Run(pass.name, func(b *testing.B) {
-			for b.Loop() {
-				pass.run()
+		r := rand.New(rand.NewPCG(1, 2))
+		random := func(n int) []float32 {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = r.Float32() - 0.5
 			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+			return s
+		}
+		x, w, bias, dy := random(g.n*g.inSize()), random(g.o*g.rows()), random(g.o), random(g.n*g.o*g.hw())
+		y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		var s, s2 scratch
+		flops := 2 * float64(g.macs())
+		passes := []struct {
+			name string
+			run  func()
+		}{
+			{"forward-masked", func() { convForwardImplicit(g, x, w, bias, y, &s) }},
+			{"input-gradient-as-conv", func() { convGradInputAsConv(g, w, dy, dx, &s, &s2) }},
+			{"input-gradient-scatter", func() { convGradInputImplicit(g, w, dy, dx, &s) }},
+		}
+		if k, ok := blockedKernel(g); ok {
+			passes = append(passes, struct {
+				name string
+				run  func()
+			}{"forward-blocked", func() { convForwardBlocked(g, k, x, w, bias, y, &s) }})
+		}
+		if useImplicitGradWeight(g) {
+			passes = append(passes, struct {
+				name string
+				run  func()
+			}{"weight-gradient-masked", func() { convGradWeightImplicit(g, x, dy, dw, &s) }})
+		}
+		if useChannelLastGradWeight(g) {
+			passes = append(passes, struct {
+				name string
+				run  func()
+			}{"weight-gradient-channel-last", func() { convGradWeightChannelLast(g, x, dy, dw, &s) }})
+		}
+		for _, pass := range passes {
+			b.Run(fmt.Sprintf("c%d-o%d/%s", g.c, g.o, pass.name), func(b *testing.B) {
+				for b.Loop() {
+					pass.run()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

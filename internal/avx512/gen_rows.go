@@ -21,20 +21,27 @@ func main() {
 	w("")
 	w("#include \"textflag.h\"")
 	for _, v := range [][2]int{{1, 14}, {1, 28}, {2, 14}} {
-		gen(w, v[0], v[1])
+		gen(w, v[0], v[1], 16)
+	}
+	// One input channel: the image as it is, padded, pixels 4 bytes apart.
+	for _, v := range [][2]int{{1, 28}, {2, 14}} {
+		gen(w, v[0], v[1], 1)
 	}
 	if err := os.WriteFile("rows_amd64.s", out.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// gen writes func ConvRow<nv>x<P>(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int):
+// gen writes func ConvRow<nv>x<P>[c<pixel>](entries int, offs *int, cg int, a, b, bias, out *float32, pixels int):
 // for pixel i < P and output lane l < 16·nv,
 // acc[i][l] = bias[l] + Σ over entries e and channels j < cg of
-// b[(e·cg+j)·16nv + l] · a[offs[e]/4 + 16i + j], in that order, then
+// b[(e·cg+j)·16nv + l] · a[offs[e]/4 + pixel·i + j], in that order, then
 // out[16nv·i + l] = acc[i][l] for i < pixels.
-func gen(w func(string, ...any), nv, p int) {
+func gen(w func(string, ...any), nv, p, pixel int) {
 	name := fmt.Sprintf("ConvRow%dx%d", nv, p)
+	if pixel != 16 {
+		name = fmt.Sprintf("ConvRow%dx%dc%d", nv, p, pixel)
+	}
 	acc := func(i, v int) string { return fmt.Sprintf("Z%d", i*nv+v) }
 	breg := func(v int) string { return fmt.Sprintf("Z%d", 28+v) }
 	w("")
@@ -63,11 +70,11 @@ func gen(w func(string, ...any), nv, p int) {
 	}
 	for i := 0; i < p; i++ {
 		if nv == 1 {
-			w("\tVFMADD231PS.BCST %d(R9), %s, %s", 64*i, breg(0), acc(i, 0))
+			w("\tVFMADD231PS.BCST %d(R9), %s, %s", 4*pixel*i, breg(0), acc(i, 0))
 			continue
 		}
 		bc := fmt.Sprintf("Z%d", 30+i%2)
-		w("\tVBROADCASTSS %d(R9), %s", 64*i, bc)
+		w("\tVBROADCASTSS %d(R9), %s", 4*pixel*i, bc)
 		for v := 0; v < nv; v++ {
 			w("\tVFMADD231PS %s, %s, %s", breg(v), bc, acc(i, v))
 		}

@@ -52,3 +52,12 @@ func ConvRow1x28(entries int, offs *int, cg int, a, b, bias, out *float32, pixel
 
 //go:noescape
 func ConvRow2x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
+
+// ConvRow1x28c1 and ConvRow2x14c1 are ConvRow1x28 and ConvRow2x14 for an
+// image of one channel, its pixels 4 bytes apart: a[offs[e]/4 + i + j].
+//
+//go:noescape
+func ConvRow1x28c1(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
+
+//go:noescape
+func ConvRow2x14c1(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)

@@ -44,3 +44,11 @@ func ConvRow1x28(entries int, offs *int, cg int, a, b, bias, out *float32, pixel
 func ConvRow2x14(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
 	panic(missing)
 }
+
+func ConvRow1x28c1(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
+	panic(missing)
+}
+
+func ConvRow2x14c1(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
+	panic(missing)
+}
