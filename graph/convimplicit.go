@@ -377,7 +377,7 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 	hp, wp := g.h+2*g.pad, g.w+2*g.pad
 	groups, cg := (c+15)/16, min(c, 16)
 	entries := taps * groups
-	lanes := k.channels // values per pixel in the padded image
+	lanes := k.channels                            // values per pixel in the padded image
 	padSize := groups*hp*wp*lanes + k.pixels*lanes // slack: a row's last chunk reads past it
 	per := padSize + hw*o + hw*c
 	buf := get[float32](work, entries*cg*o+o+blockCount(g.n)*per)

@@ -8,6 +8,8 @@ import (
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gorgonia-zoo/zoo/internal/avx512"
 )
 
 // maxPoolOp is PyTorch's MaxPool2d(k): stride k, no padding, output
@@ -301,6 +303,16 @@ func ensureIndices[T float](op *maxPoolOp, x *tensor.Dense, data []T) {
 func poolBackward[T float](s tensor.Shape, k int, dy, dx []T, idx []int32) {
 	n, c, h, w := s[0], s[1], s[2], s[3]
 	per := (h / k) * (w / k)
+	if dx32, ok := any(dx).([]float32); ok && hasAVX512 && k == 2 && h%2 == 0 && w%2 == 0 {
+		// Whole planes written window by window, no clearing first.
+		dy32 := any(dy).([]float32)
+		forBlocks(n, n*c*h*w, func(_, lo, hi int) {
+			for p := lo * c; p < hi*c; p++ {
+				avx512.Pool2Grad(&dy32[p*per], &idx[p*per], &dx32[p*h*w], h/2, w/2, w)
+			}
+		})
+		return
+	}
 	forBlocks(n, n*c*h*w, func(_, lo, hi int) {
 		clear(dx[lo*c*h*w : hi*c*h*w])
 		for p := lo * c; p < hi*c; p++ {

@@ -61,3 +61,6 @@ func ConvRow1x28c1(entries int, offs *int, cg int, a, b, bias, out *float32, pix
 
 //go:noescape
 func ConvRow2x14c1(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int)
+
+//go:noescape
+func Pool2Grad(dy *float32, idx *int32, dx *float32, ho, wo, w int)

@@ -52,3 +52,5 @@ func ConvRow1x28c1(entries int, offs *int, cg int, a, b, bias, out *float32, pix
 func ConvRow2x14c1(entries int, offs *int, cg int, a, b, bias, out *float32, pixels int) {
 	panic(missing)
 }
+
+func Pool2Grad(dy *float32, idx *int32, dx *float32, ho, wo, w int) { panic(missing) }

@@ -186,3 +186,131 @@ done:
 	VZEROUPPER
 	MOVQ R14, ret+56(FP)
 	RET
+
+// Lane j of inter<> interleaves two registers' first (then last) eight
+// lanes: a0 b0 a1 b1 … for VPERMT2PS (b's lanes are 16 on).
+DATA interlo<>+0(SB)/4, $0
+DATA interlo<>+4(SB)/4, $16
+DATA interlo<>+8(SB)/4, $1
+DATA interlo<>+12(SB)/4, $17
+DATA interlo<>+16(SB)/4, $2
+DATA interlo<>+20(SB)/4, $18
+DATA interlo<>+24(SB)/4, $3
+DATA interlo<>+28(SB)/4, $19
+DATA interlo<>+32(SB)/4, $4
+DATA interlo<>+36(SB)/4, $20
+DATA interlo<>+40(SB)/4, $5
+DATA interlo<>+44(SB)/4, $21
+DATA interlo<>+48(SB)/4, $6
+DATA interlo<>+52(SB)/4, $22
+DATA interlo<>+56(SB)/4, $7
+DATA interlo<>+60(SB)/4, $23
+GLOBL interlo<>(SB), RODATA|NOPTR, $64
+
+// func Pool2Grad(dy *float32, idx *int32, dx *float32, ho, wo, w int)
+//
+// The gradient of a 2×2 max-pool of a plane of width w = 2·wo and height
+// 2·ho, written whole: each window's four values are dy at the offset idx
+// holds (as pool2PlaneAVX512 left it: 2·oy·w + 2·ox + 0, 1, w or w+1) and
+// 0 elsewhere; an idx of −1 (a maximum ReLU stopped) gives four zeros.
+// Nothing is read from dx, so it needs no clearing first.
+TEXT ·Pool2Grad(SB), NOSPLIT, $0-48
+	MOVQ dx+16(FP), R13
+	XORQ R14, R14 // windows of the rows before
+	MOVQ ho+24(FP), R11
+	MOVQ wo+32(FP), CX
+	MOVQ w+40(FP), BX
+	LEAQ masks<>(SB), R12
+	XORQ AX, AX // 2·oy·w
+
+	VMOVDQU32 pairs<>(SB), Z30 // 2j
+	VMOVDQU32 interlo<>(SB), Z26
+	MOVL $8, R10
+	VPBROADCASTD R10, Z25
+	VPADDD Z25, Z26, Z27 // the same for lanes 8-15
+	MOVL $1, R10
+	VPBROADCASTD R10, Z29 // 1
+	VPBROADCASTD BX, Z24  // w
+	VPADDD Z29, Z24, Z23  // w+1
+	MOVL $32, R10
+	VPBROADCASTD R10, Z22
+
+grow:
+	TESTQ R11, R11
+	JZ gdone
+	VPBROADCASTD AX, Z28
+	VPADDD Z30, Z28, Z28 // the windows' top-left offsets
+	MOVQ dy+0(FP), SI
+	LEAQ (SI)(R14*4), SI
+	MOVQ idx+8(FP), R8
+	LEAQ (R8)(R14*4), R8
+	MOVQ R13, DI         // the row pair's top row
+	LEAQ (R13)(BX*4), DX // its bottom row
+	XORQ R9, R9          // windows done in this row
+
+gloop:
+	MOVQ CX, R10
+	SUBQ R9, R10
+	JLE gnext
+	CMPQ R10, $16
+	JGE gfull
+	KMOVW (R12)(R10*2), K6 // r windows: r lanes of dy and idx
+	LEAQ (R10)(R10*1), R10
+	CMPQ R10, $16
+	JLE gone
+	SUBQ $16, R10
+	KMOVW (R12)(R10*2), K7
+	KXNORW K1, K1, K1
+	JMP gload
+gone:
+	KMOVW (R12)(R10*2), K1
+	KXORW K7, K7, K7
+	JMP gload
+gfull:
+	KXNORW K6, K6, K6
+	KXNORW K1, K1, K1
+	KXNORW K7, K7, K7
+gload:
+	VMOVUPS.Z (SI), K6, Z0
+	VMOVDQU32.Z (R8), K6, Z1
+	VPSUBD Z28, Z1, Z1 // offset within the window (or negative)
+	VPXORD Z2, Z2, Z2
+	VPCMPD $0, Z2, Z1, K2 // offset 0
+	VPCMPD $0, Z29, Z1, K3 // 1
+	VPCMPD $0, Z24, Z1, K4 // w
+	VPCMPD $0, Z23, Z1, K5 // w+1
+	VMOVAPS.Z Z0, K2, Z2 // a
+	VMOVAPS.Z Z0, K3, Z3 // b
+	VMOVAPS.Z Z0, K4, Z4 // c
+	VMOVAPS.Z Z0, K5, Z5 // d
+	VMOVAPS Z2, Z6
+	VPERMT2PS Z3, Z26, Z6 // top row, windows 0-7
+	VPERMT2PS Z3, Z27, Z2 // top row, windows 8-15
+	VMOVAPS Z4, Z7
+	VPERMT2PS Z5, Z26, Z7 // bottom row, windows 0-7
+	VPERMT2PS Z5, Z27, Z4 // bottom row, windows 8-15
+	VMOVUPS Z6, K1, (DI)
+	VMOVUPS Z2, K7, 64(DI)
+	VMOVUPS Z7, K1, (DX)
+	VMOVUPS Z4, K7, 64(DX)
+
+	VPADDD Z22, Z28, Z28
+	ADDQ $64, SI
+	ADDQ $64, R8
+	ADDQ $128, DI
+	ADDQ $128, DX
+	KMOVW K6, R10
+	POPCNTL R10, R10
+	ADDQ R10, R9
+	JMP gloop
+
+gnext:
+	ADDQ CX, R14
+	LEAQ (R13)(BX*8), R13 // two image rows down
+	LEAQ (AX)(BX*2), AX
+	DECQ R11
+	JMP grow
+
+gdone:
+	VZEROUPPER
+	RET
