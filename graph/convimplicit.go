@@ -7,14 +7,27 @@ import (
 	"github.com/gorgonia-zoo/zoo/internal/sgemm"
 )
 
-// Size-keeping convolutions in float32 on CPUs with AVX-512 skip im2col and
-// col2im: their tiles read the image where it is and add the input gradient
-// where it goes (internal/avx512: ConvTileForward, ConvTileGradInput), through a table of
-// where each im2col row starts in the image and which of its entries are
-// padding. That saves writing and reading back an im2col matrix 25 times the
-// image (layer 2: 313 KB a sample) in the forward pass and a matrix as large
-// in the input gradient. The weight gradient still unfolds x (im2col into a
-// buffer in cache), as a product with Bᵀ needs.
+// Size-keeping convolutions (kernel 2·pad+1) in float32 on CPUs with
+// AVX-512 skip im2col and col2im, through the kernels of internal/avx512:
+//
+//   - forward: with inputs in sixteens (or a single one) and 16 or 32
+//     outputs, the image is copied into blocks of 16 channels, zero-padded,
+//     and each row of output pixels is one product of broadcasts of the
+//     image against the weights (convForwardBlocked); otherwise 16×16 tiles
+//     read the image through a table of row offsets and padding masks
+//     (convForwardImplicit);
+//   - input gradient: the convolution of dy with the flipped weights, on the
+//     same kernels, where that convolution has channel blocks
+//     (convGradInputAsConv); otherwise tiles of Wᵀ·dy added into dx where
+//     their entries came from (convGradInputImplicit);
+//   - weight gradient: with channels in sixteens, 16×16 tiles per tap over a
+//     channel-last padded copy of the image (convGradWeightChannelLast);
+//     otherwise 4×5 tiles with masks (convGradWeightImplicit).
+//
+// An im2col matrix is 25 times the image (cnn2's layer 2: 313 KB a sample);
+// writing it and reading it back cost more than the products here. Every
+// path sums in an order fixed by the sizes; bench/README.md has the
+// measurements of each.
 
 // implicitConv switches the implicit path on where the CPU allows it; tests
 // turn it off to compare with the im2col path.
