@@ -242,8 +242,10 @@ func rowSums[T blasFloat](m []T, rows, cols int, ones, sums []T) {
 	}
 }
 
-// isGonum tells whether impl computes its products with gonum's kernels,
-// which start goroutines of their own for large products.
+// isGonum tells whether impl computes the products that reach gemmWith
+// with gonum's kernels, which start goroutines of their own for large
+// products: gonum's BLAS, and the zoo's sgemm.Implementation for float64
+// (it embeds gonum's; its float32 products never get here).
 func isGonum(impl G.BLAS) bool {
 	switch impl.(type) {
 	case gonum.Implementation, sgemm.Implementation:
