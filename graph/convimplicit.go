@@ -410,11 +410,7 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 		clear(zero)
 		bias = zero
 	}
-	offs := make([]int, entries)
-	for e := range offs {
-		tap, gi := e/groups, e%groups
-		offs[e] = 4 * lanes * (gi*hp*wp + (tap/g.k)*wp + tap%g.k)
-	}
+	offs := g.blockedOffsets(lanes)
 	forBlocks(g.n, g.macs(), func(block, lo, hi int) {
 		b := blocksBuf[block*per : (block+1)*per]
 		xp, yt, xt := b[:padSize], b[padSize:padSize+hw*o], b[padSize+hw*o:]
@@ -448,4 +444,31 @@ func convForwardBlocked(g convGeom, k rowKernel, x, w, bias, y []float32, work *
 			sgemm.Transpose(yt, o, hw, o, y[s*o*hw:], hw)
 		}
 	})
+}
+
+type blockedKey struct {
+	g     convGeom // n = 0
+	lanes int
+}
+
+var blockedOffsetsOf sync.Map // blockedKey → []int
+
+// blockedOffsets is, for each entry e = (tap, block of 16 channels) of
+// convForwardBlocked, the byte offset of the tap's first pixel in the
+// padded image, computed once per geometry.
+func (g convGeom) blockedOffsets(lanes int) []int {
+	key := blockedKey{g, lanes}
+	key.g.n = 0
+	if offs, ok := blockedOffsetsOf.Load(key); ok {
+		return offs.([]int)
+	}
+	taps, groups := g.k*g.k, (g.c+15)/16
+	hp, wp := g.h+2*g.pad, g.w+2*g.pad
+	offs := make([]int, taps*groups)
+	for e := range offs {
+		tap, gi := e/groups, e%groups
+		offs[e] = 4 * lanes * (gi*hp*wp + (tap/g.k)*wp + tap%g.k)
+	}
+	v, _ := blockedOffsetsOf.LoadOrStore(key, offs)
+	return v.([]int)
 }
