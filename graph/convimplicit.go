@@ -33,10 +33,6 @@ import (
 // turn it off to compare with the im2col path.
 var implicitConv = true
 
-// gradInputAsConv computes the input gradient as a convolution of dy
-// (convGradInputAsConv) rather than by adding tiles of Wᵀ·dy into dx.
-var gradInputAsConv = true
-
 // useImplicit tells whether g's float32 products take the implicit path.
 func useImplicit(g convGeom) bool { return implicitConv && hasAVX512 && g.sameSize() }
 
@@ -136,29 +132,19 @@ func packRowPanels(m []float32, rows, cols int, trans bool, order []int, dst []f
 }
 
 // convForwardImplicit is convForward without im2col: y = W·col + b tile by
-// tile, the rows of col read from x through g's tables (no bias: nil).
+// tile, the rows of col read from x through g's tables.
 func convForwardImplicit(g convGeom, x, w, bias, y []float32, packed *scratch) {
-	wp := get[float32](packed, (g.o+15)/16*g.rows()*16)
-	convForwardImplicitPacked(g, x, w, bias, y, wp)
-}
-
-// convForwardImplicitPacked is convForwardImplicit with the buffer for W's
-// panels given (len ≥ ⌈o/16⌉·16·rows).
-func convForwardImplicitPacked(g convGeom, x, w, bias, y, wp []float32) {
 	rows, hw, o := g.rows(), g.hw(), g.o
 	t := g.implicitTables()
 	panels := (o + 15) / 16
+	wp := get[float32](packed, panels*rows*16)
 	packRowPanels(w, o, rows, false, nil, wp)
 	forBlocks(g.n, g.macs(), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xi := x[i*g.inSize() : (i+1)*g.inSize()]
 			yi := y[i*o*hw : (i+1)*o*hw]
 			for c := 0; c < o; c++ {
-				if bias == nil {
-					clear(yi[c*hw : (c+1)*hw])
-				} else {
-					fill(yi[c*hw:(c+1)*hw], bias[c])
-				}
+				fill(yi[c*hw:(c+1)*hw], bias[c])
 			}
 			for pi := 0; pi < panels; pi++ {
 				for jt := 0; jt < t.tiles; jt++ {
@@ -233,24 +219,31 @@ func convGradWeightImplicit(g convGeom, x, dy, out []float32, work *scratch) {
 			}
 		}
 	})
-	copy(out, partial[:size])
-	for block := 1; block < blocks; block++ {
-		for j, v := range partial[block*size : (block+1)*size] {
-			out[j] += v
-		}
-	}
+	addBlocks(out, partial, blocks, size)
 }
 
-// convGradInputAsConv is the input gradient as the convolution it is: for
-// a size-keeping geometry, dx = W' ⋆ dy with W'[c][o][i][j] =
-// W[o][c][k−1−i][k−1−j] and the same padding, one long sum per tile of dx
-// (k = o·k·k) where convGradInputImplicit adds o-long sums tap by tap.
-func convGradInputAsConv(g convGeom, w, dy, dx []float32, work, blocked *scratch) {
-	flipped := convGeom{n: g.n, c: g.o, h: g.h, w: g.w, o: g.c, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w}
+// flipped is the convolution that gives the input gradient of a
+// size-keeping g: dx = W' ⋆ dy with W'[c][o][i][j] = W[o][c][k−1−i][k−1−j]
+// and the same padding.
+func (g convGeom) flipped() convGeom {
+	return convGeom{n: g.n, c: g.o, h: g.h, w: g.w, o: g.c, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w}
+}
+
+// gradInputKernel is the row kernel that takes the input gradient of g as a
+// convolution (convGradInputAsConv), if g.flipped() has channel blocks,
+// whose rows beat the scatter-adds of convGradInputImplicit; otherwise
+// (fewer than 16 input channels, as conv1's one) its output rows would
+// mostly be padding.
+func gradInputKernel(g convGeom) (rowKernel, bool) { return blockedKernel(g.flipped()) }
+
+// convGradInputAsConv is the input gradient as the convolution it is
+// (g.flipped() on convForwardBlocked, with k = gradInputKernel(g)): one long
+// sum per output pixel (o·k·k terms) where convGradInputImplicit adds
+// o-long sums tap by tap.
+func convGradInputAsConv(g convGeom, k rowKernel, w, dy, dx []float32, work, blocked *scratch) {
 	taps := g.k * g.k
 	rows := g.o * taps
-	wf := get[float32](work, g.c*rows+(g.c+15)/16*16*rows)
-	wt, packed := wf[:g.c*rows], wf[g.c*rows:]
+	wt := get[float32](work, g.c*rows)
 	for o := 0; o < g.o; o++ {
 		for c := 0; c < g.c; c++ {
 			src := w[(o*g.c+c)*taps : (o*g.c+c+1)*taps]
@@ -260,21 +253,7 @@ func convGradInputAsConv(g convGeom, w, dy, dx []float32, work, blocked *scratch
 			}
 		}
 	}
-	if k, ok := blockedKernel(flipped); ok {
-		convForwardBlocked(flipped, k, dy, wt, nil, dx, blocked)
-		return
-	}
-	convForwardImplicitPacked(flipped, dy, wt, nil, dx, packed)
-}
-
-// gradInputTakesConv tells whether the input gradient of g is better taken
-// as a convolution (convGradInputAsConv): when that convolution has channel
-// blocks, whose tiles beat the scatter-adds; otherwise (fewer than 16
-// input channels, as conv1's one) its output rows would mostly be padding.
-func gradInputTakesConv(g convGeom) bool {
-	flipped := convGeom{n: g.n, c: g.o, h: g.h, w: g.w, o: g.c, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w}
-	_, ok := blockedKernel(flipped)
-	return gradInputAsConv && ok
+	convForwardBlocked(g.flipped(), k, dy, wt, nil, dx, blocked)
 }
 
 // useChannelLastGradWeight tells whether g's float32 weight gradient takes

@@ -452,8 +452,8 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 	switch op.wrt {
 	case 0:
 		if w32, ok := any(w).([]float32); ok && useImplicit(g) {
-			if gradInputTakesConv(g) {
-				convGradInputAsConv(g, w32, any(dy).([]float32), any(out).([]float32), &op.work, &op.blocked)
+			if k, ok := gradInputKernel(g); ok {
+				convGradInputAsConv(g, k, w32, any(dy).([]float32), any(out).([]float32), &op.work, &op.blocked)
 				return
 			}
 			convGradInputImplicit(g, w32, any(dy).([]float32), any(out).([]float32), &op.work)
@@ -491,12 +491,7 @@ func convBackward[T blasFloat](op *conv2dGradOp, g convGeom, x *tensor.Dense, xs
 				gemm(false, true, o, rows, hw, 1, dy[i*o*hw:(i+1)*o*hw], hw, col, hw, beta, p, rows)
 			}
 		})
-		copy(out, partial[:size])
-		for block := 1; block < blocks; block++ {
-			for j, v := range partial[block*size : (block+1)*size] {
-				out[j] += v
-			}
-		}
+		addBlocks(out, partial, blocks, size)
 	default:
 		// Each row of dy (one sample, one channel) summed in T's arithmetic
 		// (as sgemm sums the weight gradient's products), then the rows in

@@ -160,6 +160,18 @@ func forBlocksOf(blocks, n int, work int, f func(block, lo, hi int)) {
 	wg.Wait()
 }
 
+// addBlocks sets out[:size] to the sum of the blocks' partial results,
+// partial[b·size:(b+1)·size] for b < blocks, added in block order: a sum
+// over the batch that does not depend on how many cores computed the blocks.
+func addBlocks[T blasFloat](out, partial []T, blocks, size int) {
+	copy(out, partial[:size])
+	for block := 1; block < blocks; block++ {
+		for j, v := range partial[block*size : (block+1)*size] {
+			out[j] += v
+		}
+	}
+}
+
 // scratch is a buffer an op keeps between steps, grown on demand, so that
 // steps after the first allocate nothing for it.
 type scratch struct {

@@ -71,8 +71,13 @@ func BenchmarkConvImplicit(b *testing.B) {
 			run  func()
 		}{
 			{"forward-masked", func() { convForwardImplicit(g, x, w, bias, y, &s) }},
-			{"input-gradient-as-conv", func() { convGradInputAsConv(g, w, dy, dx, &s, &s2) }},
 			{"input-gradient-scatter", func() { convGradInputImplicit(g, w, dy, dx, &s) }},
+		}
+		if k, ok := gradInputKernel(g); ok {
+			passes = append(passes, struct {
+				name string
+				run  func()
+			}{"input-gradient-as-conv", func() { convGradInputAsConv(g, k, w, dy, dx, &s, &s2) }})
 		}
 		if k, ok := blockedKernel(g); ok {
 			passes = append(passes, struct {
