@@ -253,19 +253,6 @@ func BenchmarkKernel(b *testing.B) {
 	}
 }
 
-// BenchmarkFMAPeak is the arithmetic limit of one core: independent fused
-// multiply-adds of the widest vectors, no memory.
-func BenchmarkFMAPeak(b *testing.B) {
-	var flops float64
-	for b.Loop() {
-		flops += FMAPeak(1 << 20)
-	}
-	if flops == 0 {
-		b.Skip("no vector kernel on this CPU")
-	}
-	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-}
-
 // TestTunedShapesKeepTheirBits: while the first calls of a shape try the
 // tiles in turn and after one is chosen, every call gives the same bits.
 func TestTunedShapesKeepTheirBits(t *testing.T) {
