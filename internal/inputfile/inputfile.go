@@ -1,0 +1,130 @@
+package inputfile
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/pkg/errors"
+)
+
+// NotRegularError reports an input path that is not a regular file.
+type NotRegularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+// Error names the path and what it is, e.g. "x: a named pipe (FIFO), not a
+// regular file".
+func (e *NotRegularError) Error() string {
+	return e.Path + ": " + Kind(e.Mode) + ", not a regular file"
+}
+
+// Kind says in words what kind of file mode m is.
+func Kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeIrregular != 0:
+		return "a special file"
+	case m.IsRegular():
+		return "a regular file"
+	}
+	return "a special file"
+}
+
+// Open opens path for reading if it is a regular file (after following
+// symbolic links) and returns it with its size. Anything else is refused
+// with a *NotRegularError, without waiting for a FIFO's writer. Other
+// failures are the *fs.PathError of os.Open, wrapped.
+func Open(path string) (*os.File, int64, error) {
+	f, err := openNonBlocking(path)
+	if err != nil {
+		return nil, 0, errors.WithStack(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, errors.Wrapf(err, "stat %s", path)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, &NotRegularError{Path: path, Mode: st.Mode()}
+	}
+	return f, st.Size(), nil
+}
+
+// Check returns a *NotRegularError if path exists and is not a regular
+// file, without opening it; a missing path is not an error. It is for paths
+// that will be opened later for writing, or read by another library.
+func Check(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	if !st.Mode().IsRegular() {
+		return &NotRegularError{Path: path, Mode: st.Mode()}
+	}
+	return nil
+}
+
+// ReadFile reads the regular file path whole, refusing one larger than max
+// bytes before reading it; reading stops at ctx's cancellation.
+func ReadFile(ctx context.Context, path string, max int64) ([]byte, error) {
+	f, size, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if size > max {
+		return nil, errors.Errorf("%s: %d bytes, over the limit of %d", path, size, max)
+	}
+	b := make([]byte, size)
+	n, err := io.ReadFull(WithContext(ctx, f), b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return nil, errors.Errorf("%s: shrank while being read (%d of %d bytes)", path, n, size)
+	}
+	if err != nil {
+		return nil, errors.Wrapf(err, "read %s", path)
+	}
+	return b, nil
+}
+
+// WithContext returns a reader that reads from r until ctx is done and then
+// fails with ctx.Err() at its next Read.
+func WithContext(ctx context.Context, r io.Reader) io.Reader {
+	if ctx == nil || ctx.Done() == nil {
+		return r
+	}
+	return &ctxReader{ctx: ctx, r: r}
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// maxChunk keeps one Read short enough that cancellation is seen quickly
+// even when a caller asks for a whole file at once.
+const maxChunk = 4 << 20
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(p) > maxChunk {
+		p = p[:maxChunk]
+	}
+	return c.r.Read(p)
+}
