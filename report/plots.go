@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/pkg/errors"
 	"gonum.org/v1/plot"
@@ -49,20 +50,57 @@ func figureSeries(a *Analysis) []series {
 }
 
 // points are means with symmetric 95% interval half-widths, for error bars.
+// Values a figure cannot draw are left out and counted (see drawable).
 type points struct {
-	x, y   []float64
-	ex, ey []float64
+	x, y    []float64
+	ex, ey  []float64
+	dropped int // points left out
+	noBars  int // points drawn without an error bar
 }
 
+// maxDrawable bounds the values a figure draws. gonum/plot refuses
+// infinite points, and its tick marks need an axis whose range is finite
+// and whose steps survive rounding (v0.11 looped forever on a diverged
+// run's loss of 1e308): such values are left out, and the figure says so.
+const maxDrawable = 1e15
+
+func drawable(v float64) bool { return math.Abs(v) <= maxDrawable }
+
+// add appends a point, or counts it as dropped when its means cannot be
+// drawn; error bars that cannot be drawn are left off.
 func (p *points) add(x, y Summary) {
+	if !drawable(x.Mean) || !drawable(y.Mean) {
+		p.dropped++
+		return
+	}
+	ex, ey := x.HalfWidth(), y.HalfWidth()
+	if !drawable(x.Mean+ex) || !drawable(x.Mean-ex) || !drawable(y.Mean+ey) || !drawable(y.Mean-ey) {
+		ex, ey = 0, 0
+		p.noBars++
+	}
 	p.x, p.y = append(p.x, x.Mean), append(p.y, y.Mean)
-	p.ex, p.ey = append(p.ex, x.HalfWidth()), append(p.ey, y.HalfWidth())
+	p.ex, p.ey = append(p.ex, ex), append(p.ey, ey)
 }
 
 func (p *points) Len() int                        { return len(p.x) }
 func (p *points) XY(i int) (float64, float64)     { return p.x[i], p.y[i] }
 func (p *points) XError(i int) (float64, float64) { return p.ex[i], p.ex[i] }
 func (p *points) YError(i int) (float64, float64) { return p.ey[i], p.ey[i] }
+
+// skippedNote says what a figure left out, for its title; "" if nothing.
+func skippedNote(dropped, noBars int) string {
+	var parts []string
+	if dropped > 0 {
+		parts = append(parts, plural(dropped, "value", "values")+" not drawn")
+	}
+	if noBars > 0 {
+		parts = append(parts, plural(noBars, "error bar", "error bars")+" left off")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" [%s: not finite or beyond ±%g]", strings.Join(parts, ", "), maxDrawable)
+}
 
 // bounds is the extent of the points with their error bars.
 func (p *points) bounds() (x0, x1, y0, y1 float64) {
@@ -91,9 +129,14 @@ func WriteAccuracyTime(w io.Writer, a *Analysis) error {
 	p.Add(plotter.NewGrid())
 	legend := newLegend()
 	x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	dropped, noBars := 0, 0
 	for i, s := range figureSeries(a) {
 		pts := &points{}
 		pts.add(s.m.TrainSeconds, s.m.Accuracy)
+		dropped, noBars = dropped+pts.dropped, noBars+pts.noBars
+		if pts.Len() == 0 {
+			continue
+		}
 		c, glyph := style(i)
 		scatter, err := plotter.NewScatter(pts)
 		if err != nil {
@@ -120,6 +163,7 @@ func WriteAccuracyTime(w io.Writer, a *Analysis) error {
 		bx0, bx1, by0, by1 := pts.bounds()
 		x0, x1, y0, y1 = math.Min(x0, bx0), math.Max(x1, bx1), math.Min(y0, by0), math.Max(y1, by1)
 	}
+	p.Title.Text += skippedNote(dropped, noBars)
 	if math.IsInf(x0, 0) {
 		noData(p, "no finished runs")
 	} else {
@@ -139,7 +183,11 @@ func WriteLearningCurves(w io.Writer, a *Analysis) error {
 	loss := curvePanel("Training loss by epoch (mean and 95% CI over seeds)", "mean training loss", ss,
 		func(m *ModelResult) []Summary { return m.EpochLoss })
 	if loss == nil {
-		return errors.New("learning curves: no epoch losses")
+		// Every run diverged or failed: an empty figure that says so.
+		p := plot.New()
+		p.Title.Text = "Training loss by epoch"
+		noData(p, "no finished runs")
+		loss = &panel{p, newLegend()}
 	}
 	panels := []panel{*loss}
 	if acc := curvePanel("Test accuracy by epoch (mean and 95% CI over seeds)", "test accuracy (%)", ss,
@@ -161,7 +209,8 @@ func HasEpochAccuracy(a *Analysis) bool {
 }
 
 // curvePanel plots one per-epoch series per model; nil when no model has
-// any value.
+// any value. Values that cannot be drawn are left out, and the title says
+// how many.
 func curvePanel(title, ylabel string, ss []series, curve func(*ModelResult) []Summary) *panel {
 	p := plot.New()
 	legend := newLegend()
@@ -170,6 +219,7 @@ func curvePanel(title, ylabel string, ss []series, curve func(*ModelResult) []Su
 	p.Y.Label.Text = ylabel
 	p.Add(plotter.NewGrid())
 	epochs, any := 0, false
+	dropped, noBars := 0, 0
 	y0, y1 := math.Inf(1), math.Inf(-1)
 	for i, s := range ss {
 		sums := curve(s.m)
@@ -181,6 +231,10 @@ func curvePanel(title, ylabel string, ss []series, curve func(*ModelResult) []Su
 		pts := &points{}
 		for e, sum := range sums {
 			pts.add(Summary{N: 1, Mean: float64(e + 1), Low: float64(e + 1), High: float64(e + 1)}, sum)
+		}
+		dropped, noBars = dropped+pts.dropped, noBars+pts.noBars
+		if pts.Len() == 0 {
+			continue
 		}
 		c, glyph := style(i)
 		line, scatter, err := plotter.NewLinePoints(pts)
@@ -203,9 +257,14 @@ func curvePanel(title, ylabel string, ss []series, curve func(*ModelResult) []Su
 	if !any {
 		return nil
 	}
+	p.Title.Text += skippedNote(dropped, noBars)
 	p.X.Min, p.X.Max = 0.5, float64(epochs)+0.5
 	p.X.Tick.Marker = epochTicks(epochs)
-	padRange(&p.Y, y0, y1, 0.08, 0.08)
+	if math.IsInf(y0, 0) {
+		p.Y.Min, p.Y.Max = 0, 1
+	} else {
+		padRange(&p.Y, y0, y1, 0.08, 0.08)
+	}
 	return &panel{p, legend}
 }
 
@@ -223,9 +282,11 @@ func epochTicks(epochs int) plot.ConstantTicks {
 // span below and above (by a small absolute amount when the span is 0).
 func padRange(ax *plot.Axis, lo, hi, below, above float64) {
 	span := hi - lo
-	if span <= 0 {
-		span = math.Max(math.Abs(lo)*0.02, 1e-3)
-		lo, hi = lo-span/2, hi+span/2
+	// A span too narrow for the values' precision has no room for ticks.
+	if least := 1e-6 * math.Max(math.Abs(lo), math.Abs(hi)); span <= least {
+		span = math.Max(math.Max(math.Abs(lo)*0.02, least), 1e-3)
+		mid := lo/2 + hi/2
+		lo, hi = mid-span/2, mid+span/2
 	}
 	ax.Min, ax.Max = lo-below*span, hi+above*span
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"image"
 	"image/png"
@@ -61,7 +62,7 @@ func syntheticSet(epochAcc bool) []zoo.Record {
 
 func TestWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "report")
-	files, err := Write(dir, []Input{{Path: "runs.jsonl", Records: syntheticSet(true), Skipped: 1}})
+	files, err := Write(context.Background(), dir, []Input{{Path: "runs.jsonl", Records: syntheticSet(true), Skipped: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func TestClaimVerdicts(t *testing.T) {
 }
 
 func TestWriteNoRecords(t *testing.T) {
-	if _, err := Write(t.TempDir(), []Input{{Path: "empty"}}); err == nil {
+	if _, err := Write(context.Background(), t.TempDir(), []Input{{Path: "empty"}}); err == nil {
 		t.Error("wrote a report of nothing")
 	}
 }

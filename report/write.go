@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,8 +21,8 @@ const (
 
 // Write analyzes the inputs and writes the report into dir, creating it: the
 // Markdown report, the CSV files and the figures. It returns the paths it
-// wrote, in order.
-func Write(dir string, inputs []Input) ([]string, error) {
+// wrote, in order. It stops between files when ctx is done.
+func Write(ctx context.Context, dir string, inputs []Input) ([]string, error) {
 	a := Analyze(inputs)
 	if a.Records == 0 {
 		return nil, errors.New("no records to report on")
@@ -41,6 +42,9 @@ func Write(dir string, inputs []Input) ([]string, error) {
 	}
 	var written []string
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return written, err
+		}
 		var buf bytes.Buffer
 		if err := f.write(&buf); err != nil {
 			return written, errors.Wrap(err, f.name)

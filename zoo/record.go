@@ -3,6 +3,7 @@ package zoo
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,12 +13,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pkg/errors"
 
 	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/internal/inputfile"
 )
 
 // SchemaVersion is the version of Record's JSON form. It changes when a field
@@ -133,15 +134,9 @@ func CurrentEnvironment() Environment {
 	env := Environment{
 		GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: cpuModel(), BLAS: graph.BLAS(),
-		GorgoniaVersion: "unknown", ZooVersion: "unknown",
+		GorgoniaVersion: "unknown", ZooVersion: Version(),
 	}
 	if info, ok := debug.ReadBuildInfo(); ok {
-		env.ZooVersion = info.Main.Version
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				env.ZooVersion += " " + s.Value
-			}
-		}
 		for _, d := range info.Deps {
 			if d.Path == "gorgonia.org/gorgonia" {
 				env.GorgoniaVersion = d.Version
@@ -167,15 +162,35 @@ func cpuModel() string {
 	return runtime.GOARCH
 }
 
-// ResultsFile appends records to a JSON-lines file.
+// ResultsFile appends records to a JSON-lines file, or writes them to a
+// pipe or a device such as /dev/null.
 type ResultsFile struct {
 	path string
+	// stream is the open pipe or device when the path is not a regular
+	// file: reopening a pipe for each record would end its reader at the
+	// first close. It is nil for a regular file, which each Append opens,
+	// locks and syncs anew so that several processes can share it.
+	stream *os.File
 }
 
-// OpenResults checks that path can be appended to (creating it if needed)
-// before any training starts, so that no run is lost to an unwritable output.
+// OpenResults checks that path can be written to before any training
+// starts, so that no run is lost to an unwritable output. A regular file is
+// created if needed and appended to. A pipe or character device (/dev/null,
+// /dev/stdout, a FIFO another process reads) is opened once and kept open
+// until Close; a FIFO that no process reads is refused rather than waited
+// for, and so is a folder.
 func OpenResults(path string) (*ResultsFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return nil, errors.Errorf("results file %s is a folder", path)
+		}
+		f, err := openStream(path)
+		if err != nil {
+			return nil, errors.Wrapf(err, "results file %s (%s)", path, inputfile.Kind(st.Mode()))
+		}
+		return &ResultsFile{path: path, stream: f}, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, errors.Wrap(err, "results file")
 	}
@@ -188,91 +203,197 @@ func OpenResults(path string) (*ResultsFile, error) {
 // Path is the file's path.
 func (r *ResultsFile) Path() string { return r.path }
 
-// Append adds one record as one line. The line is written with a single
-// write, under an exclusive lock, to a file opened for appending, and synced:
-// two processes appending to the same file never interleave their records,
-// and a record on disk is whole.
+// Regular reports whether the results go to a regular file, which can be
+// read back (-resume, reports).
+func (r *ResultsFile) Regular() bool { return r.stream == nil }
+
+// Close closes a pipe or device kept open; for a regular file it does
+// nothing, since each Append closes it.
+func (r *ResultsFile) Close() error {
+	if r.stream == nil {
+		return nil
+	}
+	err := r.stream.Close()
+	r.stream = nil
+	return errors.Wrapf(err, "closing %s", r.path)
+}
+
+// Append adds one record as one line. To a regular file, the line is
+// written with a single write, under an exclusive lock, to a file opened for
+// appending, and synced: two processes appending to the same file never
+// interleave their records, and a record on disk is whole. To a pipe or
+// device it is one write, unsynced (fsync does not apply there).
 func (r *ResultsFile) Append(rec Record) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return errors.Wrap(err, "encoding a record")
 	}
-	f, err := os.OpenFile(r.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	line = append(line, '\n')
+	if r.stream != nil {
+		_, err := r.stream.Write(line)
+		return errors.Wrapf(err, "writing a record to %s", r.path)
+	}
+	// Read and write: the last byte is read to detect a torn line.
+	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return errors.Wrap(err, "results file")
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	unlock, err := lockFile(f)
+	if err != nil {
 		return errors.Wrapf(err, "locking %s", r.path)
 	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	// A torn last line (a process killed mid-write before this one) would
 	// swallow this record: start on a fresh line.
-	if torn, err := endsTorn(r.path); err != nil {
-		return err
+	if torn, err := endsTorn(f); err != nil {
+		return errors.Wrapf(err, "results file %s", r.path)
 	} else if torn {
 		line = append([]byte{'\n'}, line...)
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.Write(line); err != nil {
 		return errors.Wrapf(err, "writing a record to %s", r.path)
 	}
 	return errors.Wrapf(f.Sync(), "syncing %s", r.path)
 }
 
 // endsTorn reports whether a non-empty file does not end with a newline.
-func endsTorn(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, errors.Wrap(err, "results file")
-	}
-	defer f.Close()
+func endsTorn(f *os.File) (bool, error) {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() == 0 {
-		return false, errors.Wrap(err, "results file")
+		return false, err
 	}
 	last := make([]byte, 1)
 	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
-		return false, errors.Wrap(err, "results file")
+		return false, err
 	}
 	return last[0] != '\n', nil
 }
 
+// Limits on reading results files, so that a damaged or hostile file cannot
+// exhaust memory: a record's line is a few kilobytes (a few hundred with
+// learning curves of a thousand epochs), a sweep of thousands of runs a few
+// megabytes.
+const (
+	MaxRecordLine      = 1 << 20   // bytes in one line
+	MaxResultsBytes    = 256 << 20 // bytes in one results file
+	MaxSkippedWarnings = 5         // skipped lines described one by one
+)
+
+// Skipped says which lines of a results file were not read as records.
+type Skipped struct {
+	Lines int // how many lines were skipped
+	// Warnings describe the first MaxSkippedWarnings of them, each with
+	// its line number and why, followed by a line counting the rest.
+	Warnings []string
+}
+
+func (s *Skipped) add(name string, lineNo int, format string, args ...any) {
+	s.Lines++
+	if s.Lines <= MaxSkippedWarnings {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s:%d: skipped ", name, lineNo)+fmt.Sprintf(format, args...))
+	}
+}
+
+func (s *Skipped) finish(name string) {
+	if more := s.Lines - MaxSkippedWarnings; more > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipped %d more lines that are not whole records", name, more))
+	}
+}
+
 // ReadRecords reads a results file. Lines that are not whole records (a
-// torn last line from a killed process, a line of another schema) are
-// skipped, and each is reported in warnings; the rest is kept.
-func ReadRecords(r io.Reader, name string) (records []Record, warnings []string, err error) {
-	br := bufio.NewReader(r)
+// torn last line from a killed process, a line of another schema, garbage,
+// a line over MaxRecordLine bytes) are skipped and counted, and the first
+// few described; the rest is kept. More than MaxResultsBytes of input is an
+// error, as is a failure of r (a cancelled context through
+// inputfile.WithContext, say).
+func ReadRecords(r io.Reader, name string) (records []Record, skipped Skipped, err error) {
+	counted := &countingReader{r: r}
+	br := bufio.NewReaderSize(counted, 64<<10)
 	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
+		line, long, err := readLine(br)
+		if counted.n > MaxResultsBytes {
+			return nil, skipped, errors.Errorf("%s: over %d MiB, the limit for a results file", name, MaxResultsBytes>>20)
+		}
+		switch {
+		case long:
+			skipped.add(name, lineNo, "a line of over %d bytes", MaxRecordLine)
+		case len(bytes.TrimSpace(line)) > 0:
 			var rec Record
 			switch jerr := json.Unmarshal(line, &rec); {
 			case jerr != nil:
-				warnings = append(warnings, fmt.Sprintf("%s:%d: skipped a line that is not a whole record (%v)", name, lineNo, jerr))
+				skipped.add(name, lineNo, "a line that is not a whole record (%s)", shorten(jerr.Error(), 80))
 			case rec.Schema != SchemaVersion:
-				warnings = append(warnings, fmt.Sprintf("%s:%d: skipped a record of schema %d (this zoo reads %d)", name, lineNo, rec.Schema, SchemaVersion))
+				skipped.add(name, lineNo, "a record of schema %d (this zoo reads %d)", rec.Schema, SchemaVersion)
 			default:
 				records = append(records, rec)
 			}
 		}
 		if err == io.EOF {
-			return records, warnings, nil
+			skipped.finish(name)
+			return records, skipped, nil
 		}
 		if err != nil {
-			return records, warnings, errors.Wrapf(err, "reading %s", name)
+			skipped.finish(name)
+			return records, skipped, errors.Wrapf(err, "reading %s", name)
 		}
 	}
 }
 
+// readLine returns the next line; a line longer than MaxRecordLine is read
+// past without being kept, and reported as long.
+func readLine(br *bufio.Reader) (line []byte, long bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(buf)+len(chunk) > MaxRecordLine {
+				long, buf = true, nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		if err != bufio.ErrBufferFull {
+			return buf, long, err
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // ReadRecordsFile is ReadRecords on a file; a missing file has no records.
-func ReadRecordsFile(path string) ([]Record, []string, error) {
-	f, err := os.Open(path)
+// The file must be a regular file of at most MaxResultsBytes, checked before
+// it is read; reading stops with ctx's error when ctx is done.
+func ReadRecordsFile(ctx context.Context, path string) ([]Record, Skipped, error) {
+	f, size, err := inputfile.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
+		return nil, Skipped{}, nil
 	}
 	if err != nil {
-		return nil, nil, errors.Wrap(err, "results file")
+		return nil, Skipped{}, errors.Wrap(err, "results file")
 	}
 	defer f.Close()
-	return ReadRecords(f, path)
+	if size > MaxResultsBytes {
+		return nil, Skipped{}, errors.Errorf("%s: %d bytes, over the limit of %d MiB for a results file", path, size, MaxResultsBytes>>20)
+	}
+	return ReadRecords(inputfile.WithContext(ctx, f), path)
 }
+
+// errNoReader is a FIFO given as the results file that no process reads.
+var errNoReader = errors.New("no process is reading this pipe: start the reader first")

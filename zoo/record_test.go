@@ -1,8 +1,12 @@
 package zoo
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,17 +54,17 @@ func TestReadRecordsSkipsTornLines(t *testing.T) {
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString(`{"schema":1,"model":"mod`)
 	f.Close()
-	recs, warnings, err := ReadRecordsFile(path)
-	if err != nil || len(recs) != 2 || len(warnings) != 1 || !strings.Contains(warnings[0], ":3: skipped") {
-		t.Fatalf("records %d, warnings %q, err %v", len(recs), warnings, err)
+	recs, skipped, err := ReadRecordsFile(context.Background(), path)
+	if err != nil || len(recs) != 2 || skipped.Lines != 1 || len(skipped.Warnings) != 1 || !strings.Contains(skipped.Warnings[0], ":3: skipped") {
+		t.Fatalf("records %d, skipped %+v, err %v", len(recs), skipped, err)
 	}
 	// The next record starts on a line of its own and is read back.
 	if err := rf.Append(NewFailedRecord("model3", 79510, &DivergedError{Model: "model3", Epoch: 2, Step: 7}, cfg, "mnist", CurrentEnvironment())); err != nil {
 		t.Fatal(err)
 	}
-	recs, warnings, _ = ReadRecordsFile(path)
-	if len(recs) != 3 || len(warnings) != 1 {
-		t.Fatalf("after another append: %d records, warnings %q", len(recs), warnings)
+	recs, skipped, _ = ReadRecordsFile(context.Background(), path)
+	if len(recs) != 3 || skipped.Lines != 1 {
+		t.Fatalf("after another append: %d records, skipped %+v", len(recs), skipped)
 	}
 	if r := recs[2]; r.Status != StatusDiverged || r.DivergedEpoch != 2 || r.DivergedStep != 7 || r.Key() != RunKey("model3", "mnist", cfg) {
 		t.Errorf("diverged record %+v", r)
@@ -69,7 +73,7 @@ func TestReadRecordsSkipsTornLines(t *testing.T) {
 	if failed.Status != StatusFailed || failed.Error != "disk on fire" {
 		t.Errorf("failed record %+v", failed)
 	}
-	if recs, _, err := ReadRecordsFile(filepath.Join(t.TempDir(), "none")); err != nil || recs != nil {
+	if recs, _, err := ReadRecordsFile(context.Background(), filepath.Join(t.TempDir(), "none")); err != nil || recs != nil {
 		t.Errorf("missing file: %v, %v", recs, err)
 	}
 }
@@ -99,9 +103,9 @@ func TestConcurrentAppendsDoNotInterleave(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	recs, warnings, err := ReadRecordsFile(path)
-	if err != nil || len(warnings) > 0 || len(recs) != writers*each {
-		t.Fatalf("%d records, warnings %v, err %v", len(recs), warnings, err)
+	recs, skipped, err := ReadRecordsFile(context.Background(), path)
+	if err != nil || skipped.Lines > 0 || len(recs) != writers*each {
+		t.Fatalf("%d records, skipped %+v, err %v", len(recs), skipped, err)
 	}
 }
 
@@ -109,4 +113,81 @@ func TestOpenResultsFailsEarly(t *testing.T) {
 	if _, err := OpenResults(filepath.Join(t.TempDir(), "no", "such", "dir.jsonl")); err == nil {
 		t.Error("opened a results file in a missing folder")
 	}
+}
+
+func TestReadRecordsBoundsGarbage(t *testing.T) {
+	good, err := json.Marshal(NewRecord(&Result{Model: "model1", TestAccuracy: 0.9}, DefaultConfig(), "mnist", Environment{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in bytes.Buffer
+	in.Write(append(good, '\n'))
+	for i := 0; i < 100000; i++ {
+		in.WriteString("garbage\n")
+	}
+	in.Write(bytes.Repeat([]byte("x"), 3*MaxRecordLine)) // one endless line
+	in.WriteString("\n")
+	in.Write(append(good, '\n'))
+	recs, skipped, err := ReadRecords(&in, "r.jsonl")
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, err %v", len(recs), err)
+	}
+	if skipped.Lines != 100001 || len(skipped.Warnings) != MaxSkippedWarnings+1 {
+		t.Fatalf("skipped %d lines with %d warnings, want 100001 with %d", skipped.Lines, len(skipped.Warnings), MaxSkippedWarnings+1)
+	}
+	if last := skipped.Warnings[MaxSkippedWarnings]; last != "r.jsonl: skipped 99996 more lines that are not whole records" {
+		t.Errorf("summary line %q", last)
+	}
+	if !strings.HasPrefix(skipped.Warnings[0], "r.jsonl:2: skipped a line that is not a whole record") {
+		t.Errorf("first warning %q", skipped.Warnings[0])
+	}
+
+	// A stream past the size limit is refused, without keeping it.
+	_, _, err = ReadRecords(io.LimitReader(zeros{}, MaxResultsBytes+1), "big")
+	if err == nil || !strings.Contains(err.Error(), "the limit for a results file") {
+		t.Errorf("endless stream: %v", err)
+	}
+}
+
+func TestReadRecordsFileRefusesNonRegularAndStopsOnCancel(t *testing.T) {
+	if _, _, err := ReadRecordsFile(context.Background(), os.DevNull); err == nil || !strings.Contains(err.Error(), "a character device, not a regular file") {
+		t.Errorf("ReadRecordsFile(/dev/null) = %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	os.WriteFile(path, []byte("{}\n"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := ReadRecordsFile(ctx, path); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled read = %v, want context.Canceled", err)
+	}
+}
+
+// TestResultsToDevicesAndPipes: /dev/null takes records without fsync, a
+// pipe gets them whole, a FIFO nobody reads is refused at once.
+func TestResultsToDevicesAndPipes(t *testing.T) {
+	rec := NewRecord(&Result{Model: "model1"}, DefaultConfig(), "mnist", Environment{})
+	rf, err := OpenResults(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rf.Regular() {
+		t.Error("/dev/null is taken for a regular file")
+	}
+	if err := rf.Append(rec); err != nil {
+		t.Errorf("Append to /dev/null: %v", err)
+	}
+	if err := rf.Close(); err != nil {
+		t.Error(err)
+	}
+	if _, err := OpenResults(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a folder") {
+		t.Errorf("OpenResults(folder) = %v", err)
+	}
+	testResultsToFIFO(t, rec)
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -38,13 +38,18 @@ func DefaultConfig() Config {
 	return Config{Epochs: 5, LR: 0.1, BatchSize: 100, Seed: 0, EvalBatchSize: 1000}
 }
 
+// minLR is float32's smallest normal number.
+const minLR = 0x1p-126
+
 // Validate reports the first setting out of range.
 func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1:
 		return errors.Errorf("epochs must be at least 1, got %d", c.Epochs)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return errors.Errorf("learning rate must be a positive number, got %v", c.LR)
+	case !(c.LR >= minLR && c.LR <= math.MaxFloat32):
+		// The step is taken in float32: a rate below its smallest normal
+		// number rounds to 0 or loses its precision, above its largest to Inf.
+		return errors.Errorf("learning rate must be a positive float32 number, %g to %g, got %v", minLR, math.MaxFloat32, c.LR)
 	case c.BatchSize < 1:
 		return errors.Errorf("batch size must be at least 1, got %d", c.BatchSize)
 	case c.EvalBatchSize < 0:

@@ -71,10 +71,18 @@ func transpose(m []float32, rows, cols int) []float32 {
 // Load reads a safetensors state_dict, written by Save or by PyTorch from the
 // course's class, into the model. Like load_state_dict(strict=True) it wants
 // every tensor, with the right dtype and shape, and nothing else; a file whose
-// metadata names another model is refused by name. The model is unchanged
+// metadata names another model is refused by name, and only a regular file
+// is read (a FIFO or device is refused without waiting). The model is unchanged
 // when Load fails.
 func (m *Model) Load(path string) error {
-	f, err := safetensors.ReadFile(path)
+	// A file that fits the model holds its parameters in at most 8 bytes
+	// each (int64 counters) plus a header: the bound is checked before
+	// anything is read, so a hostile file costs neither memory nor time.
+	max := int64(1 << 20)
+	for _, p := range m.Store.Params() {
+		max += 8 * int64(p.Value.Shape().TotalSize())
+	}
+	f, err := safetensors.ReadFileMax(path, max)
 	if err != nil {
 		return errors.Wrap(err, "loading weights")
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +16,7 @@ const compareUsage = "zoo compare [-model LIST] A B"
 
 // runCompare is "zoo compare": two result sets side by side, model by
 // model, as a table on stdout.
-func runCompare(args []string, stdout, stderr io.Writer) int {
+func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo compare", flag.ContinueOnError)
 	models := fs.String("model", "all", "models to compare: a name, a comma-separated list, or all")
 	files, err := parseInterspersed(fs, args)
@@ -38,7 +39,11 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	}
 	var sets [2][]zoo.Record
 	for i, path := range files {
-		in, err := readResults(path, stderr)
+		in, err := readResults(ctx, path, stderr)
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "zoo: compare: interrupted while reading %s\n", path)
+			return exitInterrupted
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "zoo: compare:", err)
 			return exitFailed

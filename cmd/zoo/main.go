@@ -14,11 +14,13 @@
 // to the results file (-out). Progress goes to stderr when it is a terminal.
 // Exit status: 0 on success, 1 when a run failed or diverged, 2 for bad
 // usage, 130 or 143 when interrupted by SIGINT or SIGTERM (finished runs are
-// kept in the results file).
+// kept in the results file). A first signal stops the command at its next
+// step, with a line saying what was interrupted; a second ends it at once.
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -34,12 +36,26 @@ func main() {
 		s := <-signals
 		received.Store(s)
 		cancel()
+		// Records are whole lines written at once, so stopping now loses
+		// at most the run in progress, which a first signal loses too.
+		s = <-signals
+		fmt.Fprintln(os.Stderr, "zoo: stopped at once by a second signal")
+		os.Exit(exitCode(s))
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
-	if code == exitInterrupted && received.Load() == syscall.SIGTERM {
-		code = 143
+	if s, ok := received.Load().(os.Signal); ok && code == exitInterrupted {
+		code = exitCode(s)
 	}
 	os.Exit(code)
+}
+
+// exitCode is 128 + the signal's number, as shells report it: 130 for
+// SIGINT, 143 for SIGTERM.
+func exitCode(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return 143
+	}
+	return exitInterrupted
 }
 
 func isTerminal(f *os.File) bool {

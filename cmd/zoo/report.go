@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +16,7 @@ const reportUsage = "zoo report [-out DIR] FILE..."
 
 // runReport is "zoo report": it reads results files and writes a report
 // folder, printing the path of each file written.
-func runReport(args []string, stdout, stderr io.Writer) int {
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo report", flag.ContinueOnError)
 	out := fs.String("out", "zoo-report", "folder to write the report into (created if needed)")
 	files, err := parseInterspersed(fs, args)
@@ -36,10 +37,20 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zoo: report: %v (usage: %s)\n", err, reportUsage)
 		return exitUsage
 	}
+	// The folder is checked before the inputs are read: a report is never
+	// lost at the end for want of a place to put it.
+	if err := checkWritableDir(*out); err != nil {
+		fmt.Fprintf(stderr, "zoo: report: -out: %v\n", err)
+		return exitFailed
+	}
 	var inputs []report.Input
 	records := 0
 	for _, path := range files {
-		in, err := readResults(path, stderr)
+		in, err := readResults(ctx, path, stderr)
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "zoo: report: interrupted while reading %s\n", path)
+			return exitInterrupted
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "zoo: report:", err)
 			return exitFailed
@@ -54,9 +65,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "zoo: report: no records in the given files")
 		return exitFailed
 	}
-	written, err := report.Write(*out, inputs)
+	written, err := report.Write(ctx, *out, inputs)
 	for _, path := range written {
 		fmt.Fprintln(stdout, path)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "zoo: report: interrupted while writing the report into %s\n", *out)
+		return exitInterrupted
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "zoo: report:", err)
@@ -65,25 +80,21 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// readResults reads one results file, warning on stderr about each line it
-// skips. Unlike zoo.ReadRecordsFile, a missing file is an error here.
-func readResults(path string, stderr io.Writer) (report.Input, error) {
-	f, err := os.Open(path)
+// readResults reads one results file, warning on stderr about the lines it
+// skips (the first few, then a count). Unlike zoo.ReadRecordsFile, a missing
+// file is an error here.
+func readResults(ctx context.Context, path string, stderr io.Writer) (report.Input, error) {
+	if _, err := os.Stat(path); err != nil {
+		return report.Input{}, err
+	}
+	recs, skipped, err := zoo.ReadRecordsFile(ctx, path)
 	if err != nil {
 		return report.Input{}, err
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return report.Input{}, fmt.Errorf("%s is a folder, not a results file", path)
-	}
-	recs, warnings, err := zoo.ReadRecords(f, path)
-	if err != nil {
-		return report.Input{}, err
-	}
-	for _, w := range warnings {
+	for _, w := range skipped.Warnings {
 		fmt.Fprintln(stderr, "zoo: warning:", w)
 	}
-	return report.Input{Path: path, Records: recs, Skipped: len(warnings)}, nil
+	return report.Input{Path: path, Records: recs, Skipped: skipped.Lines}, nil
 }
 
 // parseInterspersed parses flags that may come before, between or after

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,6 +37,9 @@ type options struct {
 	list    bool
 	resume  bool
 	verbose bool
+	// maxData bounds the dataset's memory (loader.Options.MaxBytes); 0
+	// means no limit.
+	maxData int64
 
 	// dataset is -dataset resolved: a catalog entry, or (folder.Dir set) a
 	// folder of one's own with the file names and classes of its flags.
@@ -43,7 +47,11 @@ type options struct {
 	folder  loader.Folder
 }
 
-// seedList is the -seeds flag: comma-separated integers.
+// maxSeeds bounds the seeds of one invocation (-seeds, -repeats), checked
+// before anything is allocated for them.
+const maxSeeds = 10000
+
+// seedList is the -seeds flag: comma-separated integers, each once.
 type seedList struct{ seeds *[]int64 }
 
 func (s seedList) String() string {
@@ -58,27 +66,86 @@ func (s seedList) String() string {
 }
 
 func (s seedList) Set(v string) error {
+	if n := strings.Count(v, ",") + 1; n > maxSeeds {
+		return fmt.Errorf("%d seeds, more than the %d one invocation takes", n, maxSeeds)
+	}
 	*s.seeds = nil
+	seen := map[int64]bool{}
 	for _, part := range strings.Split(v, ",") {
 		n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("seed %s is out of range (%d to %d)", strings.TrimSpace(part), math.MinInt64, math.MaxInt64)
+		}
 		if err != nil {
 			return fmt.Errorf("%q is not an integer seed", part)
 		}
+		if seen[n] {
+			return fmt.Errorf("seed %d is given twice: the runs would be the same", n)
+		}
+		seen[n] = true
 		*s.seeds = append(*s.seeds, n)
 	}
 	return nil
 }
 
+// byteSize is a flag holding a number of bytes, written with a unit:
+// "4GiB", "512MB", "1e9" (bytes).
+type byteSize struct{ n *int64 }
+
+var byteUnits = []struct {
+	suffix string
+	scale  float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+}
+
+func (b byteSize) String() string {
+	if b.n == nil {
+		return ""
+	}
+	return formatBytes(*b.n)
+}
+
+func (b byteSize) Set(v string) error {
+	num, scale := strings.TrimSpace(v), 1.0
+	for _, u := range byteUnits {
+		if strings.HasSuffix(num, u.suffix) {
+			num, scale = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.scale
+			break
+		}
+	}
+	x, err := strconv.ParseFloat(num, 64)
+	if err != nil || x < 0 || math.IsInf(x*scale, 0) || x*scale > math.MaxInt64/2 {
+		return fmt.Errorf("%q is not a size (like 4GiB, 512MB or 0)", v)
+	}
+	*b.n = int64(x * scale)
+	return nil
+}
+
+// formatBytes writes n in the largest binary unit that keeps it above 1.
+func formatBytes(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		scale  int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.scale {
+			return strconv.FormatFloat(float64(n)/float64(u.scale), 'g', 4, 64) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{cfg: zoo.DefaultConfig()}
+	o := &options{cfg: zoo.DefaultConfig(), maxData: loader.DefaultMaxBytes}
 	fs := flag.NewFlagSet("zoo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported once, by run, as one line
 	fs.StringVar(&o.models, "model", "all", "models to train: a name, a comma-separated list, or all")
 	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training epochs")
 	fs.Float64Var(&o.cfg.LR, "lr", o.cfg.LR, "SGD learning rate")
 	fs.IntVar(&o.cfg.BatchSize, "batch", o.cfg.BatchSize, "training batch size")
 	seed := fs.Int64("seed", 0, "seed of initialisation and shuffling")
-	fs.Var(seedList{&o.seeds}, "seeds", "comma-separated seeds: one run per model and seed (e.g. 0,1,2)")
+	fs.Var(seedList{&o.seeds}, "seeds", "comma-separated `seeds`, each once: one run per model and seed (e.g. 0,1,2)")
 	repeats := fs.Int("repeats", 0, "runs per model, with seeds -seed, -seed+1, ...")
 	fs.IntVar(&o.cfg.EvalBatchSize, "eval-batch", o.cfg.EvalBatchSize, "evaluation batch size (does not change results)")
 	fs.BoolVar(&o.cfg.EvalEveryEpoch, "eval-every-epoch", false, "evaluate the test set after every epoch (learning curves)")
@@ -91,17 +158,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.folder.TestLabels, "test-labels", "", "with -dataset DIR: test labels file in DIR (default "+loader.MNIST.TestLabels.Name+")")
 	fs.IntVar(&o.folder.Classes, "classes", 0, "with -dataset DIR: number of classes (default: largest label + 1)")
 	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
-	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines file each run is appended to")
+	fs.Var(byteSize{&o.maxData}, "max-data", "memory the dataset's files may `size` up to, as their headers declare, checked before they are read (0: no limit)")
+	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines `file` each run is appended to (or a pipe, or /dev/null)")
 	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
-	fs.StringVar(&o.save, "save", "", "folder to write each trained model to, as MODEL.safetensors")
-	fs.StringVar(&o.load, "load", "", "safetensors weights to evaluate instead of training (one model)")
+	fs.StringVar(&o.save, "save", "", "`folder` to write each trained model to, as MODEL.safetensors")
+	fs.StringVar(&o.load, "load", "", "safetensors weights `file` to evaluate instead of training (one model)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
 	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // flag calls it on every error too
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -112,8 +182,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case set["seeds"] && (set["repeats"] || set["seed"]):
 		return nil, errors.New("-seeds cannot be combined with -seed or -repeats")
-	case set["repeats"] && *repeats < 1:
-		return nil, fmt.Errorf("-repeats must be at least 1, got %d", *repeats)
+	case set["repeats"] && (*repeats < 1 || *repeats > maxSeeds):
+		return nil, fmt.Errorf("-repeats must be 1 to %d, got %d", maxSeeds, *repeats)
+	case set["repeats"] && *seed > math.MaxInt64-int64(*repeats-1):
+		return nil, fmt.Errorf("-seed %d with -repeats %d goes past the largest seed, %d", *seed, *repeats, int64(math.MaxInt64))
 	case set["repeats"]:
 		for i := 0; i < *repeats; i++ {
 			o.seeds = append(o.seeds, *seed+int64(i))
@@ -171,9 +243,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 	if len(args) > 0 {
 		switch args[0] {
 		case "report":
-			return runReport(args[1:], stdout, stderr)
+			return runReport(ctx, args[1:], stdout, stderr)
 		case "compare":
-			return runCompare(args[1:], stdout, stderr)
+			return runCompare(ctx, args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args, stderr)
@@ -181,60 +253,155 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "zoo:", err)
+		fmt.Fprintf(stderr, "zoo: %v (zoo -h lists the flags)\n", err)
 		return exitUsage
 	}
+	c := &command{o: o, stdout: stdout, stderr: stderr, progress: showProgress || o.verbose}
 	if o.list {
-		in, err := o.input()
-		if err != nil {
-			fmt.Fprintln(stderr, "zoo:", err)
-			return exitFailed
-		}
-		fmt.Fprintf(stdout, "dataset %s: %d×%d×%d inputs, %d classes\n", o.datasetName(), in.Channels, in.Height, in.Width, in.Classes)
-		return listModels(stdout, stderr, in)
+		return c.list(ctx)
 	}
 	archs, err := selectModels(o.models)
 	if err != nil {
 		fmt.Fprintln(stderr, "zoo:", err)
 		return exitUsage
 	}
-	if o.load != "" && len(archs) != 1 {
-		fmt.Fprintln(stderr, "zoo: -load evaluates one model: give it with -model")
-		return exitUsage
-	}
-	showProgress = showProgress || o.verbose
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "zoo:", err)
-		return exitFailed
-	}
-	data, err := o.loadData(ctx, func(format string, args ...any) {
-		if showProgress {
-			fmt.Fprintf(stderr, "zoo: "+format+"\n", args...)
-		}
-	})
-	if err != nil {
-		return fail(err)
-	}
-	if n := data.Train.Head(o.cfg.TrainSamples).N; o.cfg.BatchSize > n {
-		fmt.Fprintf(stderr, "zoo: -batch %d is larger than the %d training samples\n", o.cfg.BatchSize, n)
-		return exitUsage
-	}
 	if o.load != "" {
-		return evaluateLoaded(ctx, archs[0], data, o, stdout, stderr)
+		if len(archs) != 1 {
+			fmt.Fprintln(stderr, "zoo: -load evaluates one model: give it with -model")
+			return exitUsage
+		}
+		return c.evaluateLoaded(ctx, archs[0])
 	}
-	// Everything that can fail before training fails now, not after an hour.
+	return c.train(ctx, archs)
+}
+
+// command is one invocation of the training command.
+type command struct {
+	o              *options
+	stdout, stderr io.Writer
+	progress       bool // progress lines on stderr
+
+	data    *loader.Split
+	results *zoo.ResultsFile
+	env     zoo.Environment
+}
+
+// failed reports a step that failed as one line and returns the exit code:
+// 130 when the step was interrupted (main turns it into 143 for SIGTERM),
+// naming what was interrupted, else 1.
+func (c *command) failed(ctx context.Context, doing string, err error) int {
+	if ctx.Err() != nil {
+		fmt.Fprintf(c.stderr, "zoo: interrupted while %s\n", doing)
+		return exitInterrupted
+	}
+	fmt.Fprintln(c.stderr, "zoo:", err)
+	return exitFailed
+}
+
+func (c *command) logf(format string, args ...any) {
+	if c.progress {
+		fmt.Fprintf(c.stderr, "zoo: "+format+"\n", args...)
+	}
+}
+
+// loadData loads the selected dataset and checks the batch against it.
+func (c *command) loadData(ctx context.Context) int {
+	data, err := c.o.loadData(ctx, c.logf)
+	if err != nil {
+		return c.failed(ctx, "loading "+c.o.datasetName(), err)
+	}
+	if n := data.Train.Head(c.o.cfg.TrainSamples).N; c.o.cfg.BatchSize > n {
+		fmt.Fprintf(c.stderr, "zoo: -batch %d is larger than the %d training samples\n", c.o.cfg.BatchSize, n)
+		return exitUsage
+	}
+	c.data = data
+	return exitOK
+}
+
+func (c *command) list(ctx context.Context) int {
+	in, err := c.o.input(ctx)
+	if err != nil {
+		return c.failed(ctx, "reading "+c.o.datasetName(), err)
+	}
+	fmt.Fprintf(c.stdout, "dataset %s: %d×%d×%d inputs, %d classes\n", c.o.datasetName(), in.Channels, in.Height, in.Width, in.Classes)
+	return listModels(c.stdout, c.stderr, in)
+}
+
+// train trains every model with every seed, appending each run's record to
+// the results file as soon as it is finished.
+func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
+	// Everything a run will write is checked before the data is read and
+	// long before training ends.
+	done, code := c.openOutputs(ctx)
+	if code != exitOK {
+		return code
+	}
+	defer c.results.Close()
+	if code := c.loadData(ctx); code != exitOK {
+		return code
+	}
+	c.env = zoo.CurrentEnvironment()
+	dataset := c.data.Train.Name
+	var table resultsTable
+	code = exitOK
+	for _, a := range archs {
+		for _, seed := range c.o.seeds {
+			cfg := c.o.cfg
+			cfg.Seed = seed
+			if rec, ok := done[zoo.RunKey(a.Name, dataset, cfg)]; ok {
+				if c.progress {
+					fmt.Fprintf(c.stderr, "%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
+				}
+				table.add(rec)
+				continue
+			}
+			rec, err := c.trainOne(ctx, a, cfg)
+			if ctx.Err() != nil {
+				fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
+				table.print(c.stdout)
+				return exitInterrupted
+			}
+			if err != nil && rec.Status == "" {
+				table.print(c.stdout)
+				return c.failed(ctx, "training "+a.Name, err)
+			}
+			if err != nil {
+				fmt.Fprintln(c.stderr, "zoo:", err)
+				code = exitFailed
+			}
+			if err := c.results.Append(rec); err != nil {
+				table.print(c.stdout)
+				return c.failed(ctx, "writing the results", err)
+			}
+			table.add(rec)
+		}
+	}
+	table.print(c.stdout)
+	return code
+}
+
+// openOutputs opens the results file, reads what it holds for -resume, and
+// checks that the -save folder takes files. It returns the runs recorded
+// already (with -resume).
+func (c *command) openOutputs(ctx context.Context) (map[zoo.Key]zoo.Record, int) {
+	o := c.o
 	results, err := zoo.OpenResults(o.out)
 	if err != nil {
-		return fail(err)
+		return nil, c.failed(ctx, "opening "+o.out, err)
 	}
+	c.results = results
 	done := map[zoo.Key]zoo.Record{}
 	if o.resume {
-		recs, warnings, err := zoo.ReadRecordsFile(o.out)
-		if err != nil {
-			return fail(err)
+		if !results.Regular() {
+			fmt.Fprintf(c.stderr, "zoo: -resume reads back the results file, and %s is not a regular file\n", o.out)
+			return nil, exitUsage
 		}
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "zoo: warning:", w)
+		recs, skipped, err := zoo.ReadRecordsFile(ctx, o.out)
+		if err != nil {
+			return nil, c.failed(ctx, "reading "+o.out+" for -resume", err)
+		}
+		for _, w := range skipped.Warnings {
+			fmt.Fprintln(c.stderr, "zoo: warning:", w)
 		}
 		for _, r := range recs {
 			if r.Status == zoo.StatusOK || r.Status == zoo.StatusDiverged {
@@ -243,110 +410,88 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		}
 	}
 	if o.save != "" {
-		if err := os.MkdirAll(o.save, 0o755); err != nil {
-			return fail(fmt.Errorf("-save: %w", err))
+		if err := checkWritableDir(o.save); err != nil {
+			return nil, c.failed(ctx, "checking -save", fmt.Errorf("-save: %w", err))
 		}
 	}
+	return done, exitOK
+}
 
-	env := zoo.CurrentEnvironment()
-	dataset := data.Train.Name
-	var table resultsTable
-	code := exitOK
-	for _, a := range archs {
-		for _, seed := range o.seeds {
-			cfg := o.cfg
-			cfg.Seed = seed
-			if rec, ok := done[zoo.RunKey(a.Name, dataset, cfg)]; ok {
-				if showProgress {
-					fmt.Fprintf(stderr, "%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
-				}
-				table.add(rec)
-				continue
-			}
-			rec, err := trainOne(ctx, a, data, dataset, cfg, env, o, showProgress, stderr)
-			if ctx.Err() != nil {
-				fmt.Fprintf(stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), results.Path())
-				table.print(stdout)
-				return exitInterrupted
-			}
-			if err != nil && rec.Status == "" {
-				table.print(stdout)
-				return fail(err)
-			}
-			if err != nil {
-				fmt.Fprintln(stderr, "zoo:", err)
-				code = exitFailed
-			}
-			if err := results.Append(rec); err != nil {
-				table.print(stdout)
-				return fail(err)
-			}
-			table.add(rec)
-		}
+// checkWritableDir creates dir if needed and checks that a file can be
+// created in it, by creating and removing one.
+func checkWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	table.print(stdout)
-	return code
+	f, err := os.CreateTemp(dir, ".zoo-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write into %s: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // trainOne trains and evaluates one model with one seed and returns its
-// record. A diverged run returns its record and the error; other errors
-// return no record.
-func trainOne(ctx context.Context, a zoo.Architecture, data *loader.Split, dataset string, cfg zoo.Config, env zoo.Environment, o *options, showProgress bool, stderr io.Writer) (zoo.Record, error) {
+// record. A diverged run returns its record and the error, and so does a
+// finished run whose weights could not be saved (its record is kept); other
+// errors return no record.
+func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
 	progress := func(p zoo.Progress) {
-		if !showProgress {
+		if !c.progress {
 			return
 		}
 		line := fmt.Sprintf("%-8s seed %d  epoch %d/%d  loss %.4f  %.1fs", p.Model, cfg.Seed, p.Epoch, p.Epochs, p.Loss, p.Seconds)
 		if cfg.EvalEveryEpoch {
 			line += fmt.Sprintf("  test accuracy %.2f%%", 100*p.TestAccuracy)
 		}
-		fmt.Fprintln(stderr, line)
+		fmt.Fprintln(c.stderr, line)
 	}
-	res, model, err := zoo.Run(ctx, a, data, cfg, progress)
+	dataset := c.data.Train.Name
+	res, model, err := zoo.Run(ctx, a, c.data, cfg, progress)
 	var diverged *zoo.DivergedError
 	if errors.As(err, &diverged) {
-		params, _ := a.Params(zoo.InputOf(data.Train))
-		return zoo.NewFailedRecord(a.Name, params, err, cfg, dataset, env), err
+		params, _ := a.Params(zoo.InputOf(c.data.Train))
+		return zoo.NewFailedRecord(a.Name, params, err, cfg, dataset, c.env), err
 	}
 	if err != nil {
 		return zoo.Record{}, err
 	}
-	if o.save != "" {
+	rec := zoo.NewRecord(res, cfg, dataset, c.env)
+	if c.o.save != "" {
 		name := a.Name
-		if len(o.seeds) > 1 {
+		if len(c.o.seeds) > 1 {
 			name = fmt.Sprintf("%s-seed%d", a.Name, cfg.Seed)
 		}
-		path := filepath.Join(o.save, name+".safetensors")
+		path := filepath.Join(c.o.save, name+".safetensors")
 		if err := model.Save(path); err != nil {
-			return zoo.Record{}, err
+			return rec, fmt.Errorf("%s (seed %d) trained, but its weights were not saved: %w", a.Name, cfg.Seed, err)
 		}
-		if showProgress {
-			fmt.Fprintf(stderr, "%-8s saved to %s\n", a.Name, path)
+		if c.progress {
+			fmt.Fprintf(c.stderr, "%-8s saved to %s\n", a.Name, path)
 		}
 	}
-	return zoo.NewRecord(res, cfg, dataset, env), nil
+	return rec, nil
 }
 
 // evaluateLoaded evaluates weights from -load on the test set; nothing is
 // trained, so nothing is recorded.
-func evaluateLoaded(ctx context.Context, a zoo.Architecture, data *loader.Split, o *options, stdout, stderr io.Writer) int {
-	test := data.Test.Head(o.cfg.TestSamples)
+func (c *command) evaluateLoaded(ctx context.Context, a zoo.Architecture) int {
+	if code := c.loadData(ctx); code != exitOK {
+		return code
+	}
+	test := c.data.Test.Head(c.o.cfg.TestSamples)
 	m, err := zoo.New(a, zoo.InputOf(test), 0)
 	if err == nil {
-		err = m.Load(o.load)
+		err = m.Load(c.o.load)
 	}
 	var correct, total int
 	if err == nil {
-		correct, total, err = m.Evaluate(ctx, test, o.cfg.EvalBatchSize)
-	}
-	if ctx.Err() != nil {
-		return exitInterrupted
+		correct, total, err = m.Evaluate(ctx, test, c.o.cfg.EvalBatchSize)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "zoo:", err)
-		return exitFailed
+		return c.failed(ctx, "evaluating "+c.o.load, err)
 	}
-	fmt.Fprintf(stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", a.Name, m.Store.Count(), o.load, 100*float64(correct)/float64(total), correct, total)
+	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", a.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
 }
 
@@ -378,20 +523,36 @@ func (o *options) selectDataset(v string, set map[string]bool) error {
 
 // loadData loads the selected dataset.
 func (o *options) loadData(ctx context.Context, logf func(string, ...any)) (*loader.Split, error) {
-	if o.folder.Dir != "" {
-		return loader.LoadFolder(o.folder)
+	budget := o.maxData
+	if budget == 0 {
+		budget = -1 // no limit
 	}
-	return loader.Load(ctx, o.dataset, loader.Options{Dir: o.data, Logf: logf})
+	var (
+		data *loader.Split
+		err  error
+	)
+	if o.folder.Dir != "" {
+		f := o.folder
+		f.MaxBytes = budget
+		data, err = loader.LoadFolder(ctx, f)
+	} else {
+		data, err = loader.Load(ctx, o.dataset, loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget})
+	}
+	var be *loader.BudgetError
+	if errors.As(err, &be) {
+		err = fmt.Errorf("%w (-max-data raises the budget)", err)
+	}
+	return data, err
 }
 
 // input is what models are built for on the selected dataset; a folder is
 // read to know it.
-func (o *options) input() (zoo.Input, error) {
+func (o *options) input(ctx context.Context) (zoo.Input, error) {
 	if o.folder.Dir == "" {
 		e := o.dataset
 		return zoo.Input{Channels: e.Channels, Height: e.Height, Width: e.Width, Classes: e.Classes}, nil
 	}
-	data, err := loader.LoadFolder(o.folder)
+	data, err := o.loadData(ctx, nil)
 	if err != nil {
 		return zoo.Input{}, err
 	}

@@ -39,8 +39,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-model", "model1,resnet"}, `unknown model "resnet"`},
 		{[]string{"-model", ""}, "no model given"},
 		{[]string{"-epochs", "0"}, "epochs must be at least 1"},
-		{[]string{"-lr", "0"}, "learning rate must be a positive number"},
-		{[]string{"-lr", "-0.1"}, "learning rate must be a positive number"},
+		{[]string{"-lr", "0"}, "learning rate must be a positive float32 number"},
+		{[]string{"-lr", "-0.1"}, "learning rate must be a positive float32 number"},
+		{[]string{"-lr", "1e-320"}, "learning rate must be a positive float32 number"},
+		{[]string{"-lr", "1e39"}, "learning rate must be a positive float32 number"},
+		{[]string{"-lr", "NaN"}, "learning rate must be a positive float32 number"},
 		{[]string{"-batch", "0"}, "batch size must be at least 1"},
 		{[]string{"-epochs", "x"}, "invalid value"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
@@ -51,7 +54,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-model", "model1", "-load", "w.safetensors", "-seeds", "1,2"}, "-load evaluates given weights"},
 		{[]string{"-seeds", "0,1", "-repeats", "3"}, "-seeds cannot be combined"},
 		{[]string{"-seeds", "0,x"}, `"x" is not an integer seed`},
-		{[]string{"-repeats", "0"}, "-repeats must be at least 1"},
+		{[]string{"-repeats", "0"}, "-repeats must be 1 to 10000, got 0"},
+		{[]string{"-repeats", "1000000000"}, "-repeats must be 1 to 10000, got 1000000000"},
+		{[]string{"-seed", "9223372036854775807", "-repeats", "2"}, "goes past the largest seed"},
+		{[]string{"-seeds", "1,1,1"}, "seed 1 is given twice"},
+		{[]string{"-seeds", "9223372036854775808"}, "seed 9223372036854775808 is out of range"},
+		{[]string{"-seeds", strings.Repeat("1,", 10000) + "1"}, "10001 seeds, more than the 10000"},
+		{[]string{"-max-data", "lots"}, `"lots" is not a size`},
 		{[]string{"-batch", "70000"}, "-batch 70000 is larger than the 60000 training samples"},
 		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
@@ -66,6 +75,10 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if stdout != "" {
 				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			// One line, with the command's name first.
+			if !strings.HasPrefix(stderr, "zoo: ") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q is not one line starting with \"zoo: \"", stderr)
 			}
 		})
 	}
@@ -214,10 +227,7 @@ func TestInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains three models")
 	}
-	bin := filepath.Join(t.TempDir(), "zoo")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := zooBinary(t)
 	for _, sig := range []struct {
 		signal syscall.Signal
 		code   int

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/pkg/errors"
+
+	"github.com/gorgonia-zoo/zoo/internal/inputfile"
 )
 
 // MaxHeaderBytes caps the declared JSON header length; larger headers are
@@ -52,21 +54,29 @@ func Read(r io.Reader) (*File, error) {
 }
 
 // ReadFile decodes the safetensors file at path. The header and buffer
-// sizes are checked against the file size before they are allocated.
+// sizes are checked against the file size before they are allocated; the
+// file may hold at most MaxStreamBytes of data.
 func ReadFile(path string) (*File, error) {
-	fh, err := os.Open(path)
+	return ReadFileMax(path, 8+MaxHeaderBytes+MaxStreamBytes)
+}
+
+// ReadFileMax is ReadFile for a file of at most max bytes, checked before
+// anything is read. Only a regular file is opened: a FIFO or a device is
+// refused (a *FormatError) without waiting for a writer.
+func ReadFileMax(path string, max int64) (*File, error) {
+	fh, size, err := inputfile.Open(path)
+	var nr *inputfile.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, &FormatError{File: path, Defect: inputfile.Kind(nr.Mode) + ", not a regular file"}
+	}
 	if err != nil {
 		return nil, errors.Wrap(err, "safetensors: open")
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, errors.Wrap(err, "safetensors: stat")
+	if size > max {
+		return nil, &FormatError{File: path, Defect: fmt.Sprintf("%d bytes, over the %d this reader takes", size, max)}
 	}
-	if !st.Mode().IsRegular() {
-		return nil, &FormatError{File: path, Defect: "not a regular file"}
-	}
-	f, err := read(fh, st.Size())
+	f, err := read(fh, size)
 	if fe, ok := err.(*FormatError); ok {
 		fe.File = path
 	} else if err != nil {

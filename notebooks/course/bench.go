@@ -62,6 +62,7 @@ func (b *Bench) Run(ctx context.Context, name string) (*zoo.Model, zoo.Record, e
 	if err != nil {
 		return nil, zoo.Record{}, err
 	}
+	defer file.Close()
 	if err := file.Append(rec); err != nil {
 		return nil, zoo.Record{}, err
 	}
@@ -75,7 +76,7 @@ func (b *Bench) Run(ctx context.Context, name string) (*zoo.Model, zoo.Record, e
 func (b *Bench) Recorded(names ...string) (found map[string]zoo.Record, missing []string, err error) {
 	var records []zoo.Record
 	if _, statErr := os.Stat(b.Results); statErr == nil {
-		records, _, err = zoo.ReadRecordsFile(b.Results)
+		records, _, err = zoo.ReadRecordsFile(context.Background(), b.Results)
 		if err != nil {
 			return nil, nil, err
 		}
