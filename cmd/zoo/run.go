@@ -379,7 +379,7 @@ func (o *options) selectDataset(v string, set map[string]bool) error {
 // loadData loads the selected dataset.
 func (o *options) loadData(ctx context.Context, logf func(string, ...any)) (*loader.Split, error) {
 	if o.folder.Dir != "" {
-		return loader.LoadFolder(o.folder)
+		return loader.LoadFolder(ctx, o.folder)
 	}
 	return loader.Load(ctx, o.dataset, loader.Options{Dir: o.data, Logf: logf})
 }
@@ -391,7 +391,7 @@ func (o *options) input() (zoo.Input, error) {
 		e := o.dataset
 		return zoo.Input{Channels: e.Channels, Height: e.Height, Width: e.Width, Classes: e.Classes}, nil
 	}
-	data, err := loader.LoadFolder(o.folder)
+	data, err := loader.LoadFolder(context.Background(), o.folder)
 	if err != nil {
 		return zoo.Input{}, err
 	}
