@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gorgonia-zoo/zoo/internal/inputfile"
 	"github.com/pkg/errors"
 )
 
@@ -33,7 +35,11 @@ const DefaultMaxMember = 1 << 30
 // Nothing is ever written outside dir: each wanted member goes to a
 // temporary file in dir that is renamed into place only once the whole
 // archive has passed, so a refused archive leaves dir as it was.
-func Extract(archivePath, dir string, want map[string]string, maxMember int64) error {
+//
+// The archive must be a regular file (see inputfile.Open). The reading stops
+// at ctx's cancellation, leaving dir as it was, with an error for which
+// errors.Is(err, ctx.Err()) holds.
+func Extract(ctx context.Context, archivePath, dir string, want map[string]string, maxMember int64) error {
 	if maxMember <= 0 {
 		maxMember = DefaultMaxMember
 	}
@@ -42,30 +48,48 @@ func Extract(archivePath, dir string, want map[string]string, maxMember int64) e
 			return errors.Errorf("extract %s: %q is not a plain file name", member, name)
 		}
 	}
-	f, err := os.Open(archivePath)
+	f, size, err := inputfile.Open(archivePath)
 	if err != nil {
 		return errors.Wrap(err, "open archive")
 	}
 	defer f.Close()
 	var magic [4]byte
 	n, _ := io.ReadFull(f, magic[:])
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return errors.Wrap(err, "read archive")
-	}
 	x := &extraction{archive: archivePath, dir: dir, want: want, max: maxMember, temps: map[string]string{}}
 	defer x.cleanup()
 	switch {
 	case n == 4 && string(magic[:]) == "PK\x03\x04", n == 4 && string(magic[:]) == "PK\x05\x06":
-		err = x.zip(f)
+		err = x.zip(ctxReaderAt{ctx, f}, size)
 	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		err = x.tarGz(f)
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return errors.Wrap(err, "read archive")
+		}
+		err = x.tarGz(inputfile.WithContext(ctx, f))
 	default:
 		return formatErr(archivePath, "not an archive: neither zip nor gzip-compressed tar")
+	}
+	if ctx.Err() != nil {
+		// The reads failed for the cancellation, not for a defect.
+		return errors.Wrapf(ctx.Err(), "extract %s", archivePath)
 	}
 	if err != nil {
 		return err
 	}
 	return x.commit()
+}
+
+// ctxReaderAt is inputfile.WithContext for io.ReaderAt, which zip reads
+// through.
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
 }
 
 // extraction is one run of Extract: temps maps each wanted member to the
@@ -139,12 +163,8 @@ func (x *extraction) copyMember(member string, r io.Reader) error {
 	return errors.Wrap(tmp.Close(), "close extracted file")
 }
 
-func (x *extraction) zip(f *os.File) error {
-	st, err := f.Stat()
-	if err != nil {
-		return errors.Wrap(err, "stat archive")
-	}
-	zr, err := zip.NewReader(f, st.Size())
+func (x *extraction) zip(r io.ReaderAt, size int64) error {
+	zr, err := zip.NewReader(r, size)
 	// ErrInsecurePath (with GODEBUG=zipinsecurepath=0) comes with a usable
 	// reader; the checks below name the member.
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
@@ -178,8 +198,8 @@ func (x *extraction) zip(f *os.File) error {
 	return nil
 }
 
-func (x *extraction) tarGz(f *os.File) error {
-	zr, err := gzip.NewReader(bufio.NewReader(f))
+func (x *extraction) tarGz(r io.Reader) error {
+	zr, err := gzip.NewReader(bufio.NewReader(r))
 	if err != nil {
 		return formatErr(x.archive, "corrupt gzip stream: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"hash/crc32"
 	"io/fs"
@@ -169,7 +170,7 @@ func TestExtract(t *testing.T) {
 				if err := os.WriteFile(archive, b, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				err := Extract(archive, dir, want, tc.max)
+				err := Extract(context.Background(), archive, dir, want, tc.max)
 				if tc.defect == "" {
 					if err != nil {
 						t.Fatal(err)
@@ -225,7 +226,7 @@ func TestExtractRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Extract(tc.archive, dir, tc.want, 0)
+			err := Extract(context.Background(), tc.archive, dir, tc.want, 0)
 			if err == nil || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("err = %v, want one saying %q", err, tc.msg)
 			}

@@ -1,7 +1,8 @@
 package loader
 
 import (
-	"bytes"
+	"bufio"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/gorgonia-zoo/zoo/internal/inputfile"
 	"github.com/pkg/errors"
 )
 
@@ -51,117 +53,144 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("%s: %s, want %s: the file is corrupt or not the expected one", e.File, e.Got, e.Want)
 }
 
-// readVerified reads dir/f.Name after checking its size and MD5. The size is
-// checked first so the read is bounded by the catalog, not by the file. A
-// File with Size 0 is checked by its MD5 alone.
-func readVerified(dir string, f File) ([]byte, error) {
-	path := filepath.Join(dir, f.Name)
-	if f.MD5 == "" {
-		return nil, errors.Errorf("%s: the catalog has no size or md5 to verify it against", path)
-	}
-	b, err := readSized(path, f.Size)
-	if err != nil {
-		return nil, err
-	}
-	if sum := md5.Sum(b); hex.EncodeToString(sum[:]) != f.MD5 {
-		return nil, &ChecksumError{File: path, Want: "md5 " + f.MD5, Got: "md5 " + hex.EncodeToString(sum[:])}
-	}
-	return b, nil
+// DefaultMaxBytes is the memory budget of a dataset when Options.MaxBytes or
+// Folder.MaxBytes is 0: 4 GiB of data, as the files' headers declare it (for
+// CIFAR batches, their sizes). It is well above the largest catalog dataset,
+// EMNIST byclass (about 0.64 GB decoded), and below what would exhaust a
+// common machine.
+const DefaultMaxBytes int64 = 4 << 30
+
+// BudgetError reports a dataset whose data would take more memory than
+// allowed. Need is the sum of what its data files declare (IDX headers, or
+// the sizes of CIFAR batches), Budget the limit; both are in bytes.
+type BudgetError struct {
+	Dataset      string
+	Need, Budget int64
 }
 
-// readSized reads path whole after checking that it has size bytes (any size
-// if size is 0).
-func readSized(path string, size int64) ([]byte, error) {
-	fh, err := os.Open(path)
+// Error says how much the files declare and what the budget is, e.g.
+// "mnist: its files declare 5.2 GiB of data, over the memory budget of 4.0
+// GiB".
+func (e *BudgetError) Error() string {
+	need, budget := humanBytes(e.Need), humanBytes(e.Budget)
+	if need == budget {
+		// Rounded alike: the exact counts show the difference.
+		need, budget = fmt.Sprintf("%s (%d bytes)", need, e.Need), fmt.Sprintf("%s (%d bytes)", budget, e.Budget)
+	}
+	return fmt.Sprintf("%s: its files declare %s of data, over the memory budget of %s", e.Dataset, need, budget)
+}
+
+// humanBytes writes n in binary units with one decimal: "512 bytes", "4.0
+// GiB".
+func humanBytes(n int64) string {
+	if n < 1<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	v, unit := float64(n)/(1<<10), 0
+	for v >= 1<<10 && unit < len("KMGTPE")-1 {
+		v /= 1 << 10
+		unit++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[unit])
+}
+
+// checkBudget returns a *BudgetError if need bytes are over the budget
+// maxBytes: 0 means DefaultMaxBytes, a negative one no limit.
+func checkBudget(dataset string, need, maxBytes int64) error {
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if maxBytes > 0 && need > maxBytes {
+		return &BudgetError{Dataset: dataset, Need: need, Budget: maxBytes}
+	}
+	return nil
+}
+
+// openChecked opens path, which must be a regular file (see inputfile.Open),
+// and checks its size against f.Size unless that is 0 and, if withMD5, its
+// MD5 against f.MD5, reading it through once with constant memory; ctx stops
+// the reading. A mismatch is a *ChecksumError. It returns the file, at its
+// start, and its size; the caller closes the file.
+func openChecked(ctx context.Context, path string, f File, withMD5 bool) (*os.File, int64, error) {
+	fh, size, err := inputfile.Open(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "open data file")
+		return nil, 0, errors.Wrap(err, "open data file")
 	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, errors.Wrap(err, "stat data file")
+	fail := func(err error) (*os.File, int64, error) {
+		fh.Close()
+		return nil, 0, err
 	}
-	if size > 0 && st.Size() != size {
-		return nil, &ChecksumError{File: path, Want: fmt.Sprintf("%d bytes", size), Got: fmt.Sprintf("%d bytes", st.Size())}
+	if f.Size > 0 && size != f.Size {
+		return fail(&ChecksumError{File: path, Want: fmt.Sprintf("%d bytes", f.Size), Got: fmt.Sprintf("%d bytes", size)})
 	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.Errorf("%s: not a regular file", path)
+	if !withMD5 {
+		return fh, size, nil
 	}
-	b := make([]byte, st.Size())
-	if _, err := io.ReadFull(fh, b); err != nil {
-		return nil, errors.Wrapf(err, "read %s", path)
+	h := md5.New()
+	if _, err := io.Copy(h, inputfile.WithContext(ctx, fh)); err != nil {
+		return fail(errors.Wrapf(err, "read %s", path))
 	}
-	return b, nil
+	if got := hex.EncodeToString(h.Sum(nil)); got != f.MD5 {
+		return fail(&ChecksumError{File: path, Want: "md5 " + f.MD5, Got: "md5 " + got})
+	}
+	if _, err := fh.Seek(0, io.SeekStart); err != nil {
+		return fail(errors.Wrapf(err, "read %s", path))
+	}
+	return fh, size, nil
 }
 
 // verifyFile checks dir/f.Name's size and MD5 without parsing it or holding
 // it in memory.
-func verifyFile(dir string, f File) error {
+func verifyFile(ctx context.Context, dir string, f File) error {
 	path := filepath.Join(dir, f.Name)
 	if f.MD5 == "" {
 		return errors.Errorf("%s: the catalog has no size or md5 to verify it against", path)
 	}
-	fh, err := os.Open(path)
+	fh, _, err := openChecked(ctx, path, f, true)
 	if err != nil {
-		return errors.Wrap(err, "open data file")
+		return err
 	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return errors.Wrap(err, "stat data file")
-	}
-	if f.Size > 0 && st.Size() != f.Size {
-		return &ChecksumError{File: path, Want: fmt.Sprintf("%d bytes", f.Size), Got: fmt.Sprintf("%d bytes", st.Size())}
-	}
-	h := md5.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return errors.Wrapf(err, "read %s", path)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != f.MD5 {
-		return &ChecksumError{File: path, Want: "md5 " + f.MD5, Got: "md5 " + got}
-	}
-	return nil
+	return fh.Close()
 }
 
 // vouched says that f is a data file extracted from e's archive with no MD5
 // of its own: the archive's MD5 vouches for it.
 func vouched(e Entry, f File) bool { return f.MD5 == "" && e.hasArchive() }
 
-// readData reads data file f of entry e: verified against the catalog's size
-// and MD5, or, for a file extracted from the entry's archive without an MD5
-// of its own, against its size when the catalog knows it.
-func readData(dir string, f File, e Entry) ([]byte, error) {
+// openData opens data file f of entry e in dir, checked against the catalog
+// before any of it is parsed: its size and MD5 or, for a file extracted from
+// the entry's archive without an MD5 of its own, its size when the catalog
+// knows it (what such a file may declare is bounded by the budget). It
+// returns the file, at its start, and its size; the caller closes the file.
+func openData(ctx context.Context, dir string, f File, e Entry) (*os.File, int64, error) {
+	path := filepath.Join(dir, f.Name)
 	if vouched(e, f) {
-		return readSized(filepath.Join(dir, f.Name), f.Size)
+		return openChecked(ctx, path, f, false)
 	}
-	return readVerified(dir, f)
+	if f.MD5 == "" {
+		return nil, 0, errors.Errorf("%s: the catalog has no size or md5 to verify it against", path)
+	}
+	return openChecked(ctx, path, f, true)
 }
 
-// checkDataFile is readData without reading what need not be read.
-func checkDataFile(dir string, f File, e Entry) error {
-	if !vouched(e, f) {
-		return verifyFile(dir, f)
-	}
-	path := filepath.Join(dir, f.Name)
-	st, err := os.Stat(path)
+// checkDataFile is openData without keeping the file open.
+func checkDataFile(ctx context.Context, dir string, f File, e Entry) error {
+	fh, _, err := openData(ctx, dir, f, e)
 	if err != nil {
-		return errors.Wrap(err, "open data file")
+		return err
 	}
-	if f.Size > 0 && st.Size() != f.Size {
-		return &ChecksumError{File: path, Want: fmt.Sprintf("%d bytes", f.Size), Got: fmt.Sprintf("%d bytes", st.Size())}
-	}
-	return nil
+	return fh.Close()
 }
 
 // prepareDir extracts e's data files from its archive in dir when any of
 // them is missing there. It reports whether it extracted.
-func prepareDir(dir string, e Entry) (extracted bool, err error) {
+func prepareDir(ctx context.Context, dir string, e Entry) (extracted bool, err error) {
 	if !e.hasArchive() {
 		return false, nil
 	}
 	for _, f := range e.Files() {
 		if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
-			err := extractArchive(dir, e)
+			err := extractArchive(ctx, dir, e)
 			if errors.Is(err, fs.ErrNotExist) {
 				err = errors.Wrapf(err, "%s missing and nothing to extract it from", f.Name)
 			}
@@ -173,15 +202,15 @@ func prepareDir(dir string, e Entry) (extracted bool, err error) {
 
 // extractArchive verifies e's archive in dir and extracts e's data files
 // from it into dir.
-func extractArchive(dir string, e Entry) error {
-	if err := verifyFile(dir, e.Archive.File); err != nil {
+func extractArchive(ctx context.Context, dir string, e Entry) error {
+	if err := verifyFile(ctx, dir, e.Archive.File); err != nil {
 		return err
 	}
 	want := map[string]string{}
 	for _, f := range e.Files() {
 		want[path.Join(e.Archive.Folder, f.Name)] = f.Name
 	}
-	return Extract(filepath.Join(dir, e.Archive.Name), dir, want, e.Archive.MaxMember)
+	return Extract(ctx, filepath.Join(dir, e.Archive.Name), dir, want, e.Archive.MaxMember)
 }
 
 // LoadDir reads entry e's data files from dir, verifying each file's size
@@ -189,26 +218,39 @@ func extractArchive(dir string, e Entry) error {
 // a *FormatError): dimensions as the entry says, as many labels as images,
 // every label below e.Classes.
 //
+// Data files must be regular files (a FIFO or a device is refused, naming
+// it). Headers come first: every IDX header is read and checked, against its
+// file's size, the entry and the other file of its part, and the sum of what
+// they declare against DefaultMaxBytes (over it: a *BudgetError) before any
+// data is read. The reading stops at ctx's cancellation with an error for
+// which errors.Is(err, ctx.Err()) holds.
+//
 // For an entry with an archive, data files missing from dir are first
 // extracted from the archive in dir, after the archive's size and MD5 are
 // checked; data files that turn out damaged are extracted again once.
-func LoadDir(dir string, e Entry) (*Split, error) {
+func LoadDir(ctx context.Context, dir string, e Entry) (*Split, error) {
+	return loadDir(ctx, dir, e, DefaultMaxBytes)
+}
+
+// loadDir is LoadDir with a memory budget: 0 means DefaultMaxBytes, a
+// negative one no limit.
+func loadDir(ctx context.Context, dir string, e Entry, maxBytes int64) (*Split, error) {
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	extracted, err := prepareDir(dir, e)
+	extracted, err := prepareDir(ctx, dir, e)
 	if err != nil {
 		return nil, err
 	}
-	s, err := loadFiles(dir, e)
+	s, err := loadFiles(ctx, dir, e, maxBytes)
 	var (
 		fe *FormatError
 		ce *ChecksumError
 	)
 	if err != nil && !extracted && e.hasArchive() && (errors.As(err, &fe) || errors.As(err, &ce)) {
 		// A damaged copy beside a good archive: extract again, once.
-		if _, statErr := os.Stat(filepath.Join(dir, e.Archive.Name)); statErr == nil && extractArchive(dir, e) == nil {
-			s, err = loadFiles(dir, e)
+		if _, statErr := os.Stat(filepath.Join(dir, e.Archive.Name)); statErr == nil && extractArchive(ctx, dir, e) == nil {
+			s, err = loadFiles(ctx, dir, e, maxBytes)
 		}
 	}
 	return s, err
@@ -236,36 +278,68 @@ func (e Entry) validate() error {
 	return nil
 }
 
-func loadFiles(dir string, e Entry) (*Split, error) {
-	var train, test *Dataset
-	var err error
+// loadFiles reads e's data files in dir: every file is opened and checked,
+// headers included, and what they declare is held against the budget before
+// any data is read.
+func loadFiles(ctx context.Context, dir string, e Entry, maxBytes int64) (*Split, error) {
 	if e.Format == FormatCIFAR {
-		if train, err = loadCIFARPart(dir, e, "train", e.TrainBatches); err != nil {
-			return nil, err
-		}
-		if test, err = loadCIFARPart(dir, e, "test", e.TestBatches); err != nil {
-			return nil, err
-		}
-		return &Split{Train: train, Test: test}, nil
+		return loadCIFAR(ctx, dir, e, maxBytes)
 	}
-	if train, err = loadPart(dir, e, "train", e.TrainImages, e.TrainLabels); err != nil {
+	var open []*idxFile
+	defer func() {
+		for _, x := range open {
+			x.f.Close()
+		}
+	}()
+	openIDXData := func(f File) (*idxFile, error) {
+		fh, size, err := openData(ctx, dir, f, e)
+		if err != nil {
+			return nil, err
+		}
+		x, err := openIDX(ctx, fh, size, filepath.Join(dir, f.Name))
+		if err != nil {
+			fh.Close()
+			return nil, err
+		}
+		open = append(open, x)
+		return x, nil
+	}
+	var need int64
+	for _, p := range [][2]File{{e.TrainImages, e.TrainLabels}, {e.TestImages, e.TestLabels}} {
+		images, err := openIDXData(p[0])
+		if err != nil {
+			return nil, err
+		}
+		labels, err := openIDXData(p[1])
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPartHeaders(e, images, labels); err != nil {
+			return nil, err
+		}
+		need += images.size + labels.size
+	}
+	if err := checkBudget(e.Name, need, maxBytes); err != nil {
 		return nil, err
 	}
-	if test, err = loadPart(dir, e, "test", e.TestImages, e.TestLabels); err != nil {
+	train, err := readPart(ctx, e, "train", open[0], open[1])
+	if err != nil {
+		return nil, err
+	}
+	test, err := readPart(ctx, e, "test", open[2], open[3])
+	if err != nil {
 		return nil, err
 	}
 	return &Split{Train: train, Test: test}, nil
 }
 
-func loadPart(dir string, e Entry, part string, imgFile, lblFile File) (*Dataset, error) {
-	images, err := readDataIDX(dir, imgFile, e)
+// checkPartHeaders checks the headers of a part's images and labels against
+// entry e and each other: images of e's shape, labels in one dimension, as
+// many of each.
+func checkPartHeaders(e Entry, images, labels *idxFile) error {
+	c, h, w, err := imageShape(images.dims, images.path)
 	if err != nil {
-		return nil, err
-	}
-	imgPath := filepath.Join(dir, imgFile.Name)
-	c, h, w, err := imageShape(images, imgPath)
-	if err != nil {
-		return nil, err
+		return err
 	}
 	// The file's own order of height and width.
 	wantH, wantW := e.Height, e.Width
@@ -274,34 +348,46 @@ func loadPart(dir string, e Entry, part string, imgFile, lblFile File) (*Dataset
 	}
 	if c != e.Channels || h != wantH || w != wantW {
 		got, want := fmt.Sprintf("%d×%d", h, w), fmt.Sprintf("%d×%d", wantH, wantW)
-		if len(images.Dims) == 4 || e.Channels != 1 {
+		if len(images.dims) == 4 || e.Channels != 1 {
 			got, want = fmt.Sprintf("%d×", c)+got, fmt.Sprintf("%d×", e.Channels)+want
 		}
 		if e.Transposed {
 			want += " (stored transposed)"
 		}
-		return nil, formatErr(imgPath, "wrong dimensions for images: %s, want %s", got, want)
+		return formatErr(images.path, "wrong dimensions for images: %s, want %s", got, want)
 	}
-	if e.Transposed {
-		transpose(images.Data, images.Dims[0]*c, h, w)
+	if err := checkLabelDims(labels.dims, labels.path, e.Classes); err != nil {
+		return err
 	}
-	labels, err := readDataIDX(dir, lblFile, e)
+	if n, m := images.dims[0], labels.dims[0]; n != m {
+		return formatErr(labels.path, "image/label count mismatch: %d labels for %d images in %s", m, n, filepath.Base(images.path))
+	}
+	return nil
+}
+
+// readPart reads the data of a part whose headers checkPartHeaders passed.
+func readPart(ctx context.Context, e Entry, part string, images, labels *idxFile) (*Dataset, error) {
+	pixels, err := images.read(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	lblPath := filepath.Join(dir, lblFile.Name)
-	if err := checkLabels(labels, lblPath, e.Classes); err != nil {
+	n := images.dims[0]
+	if e.Transposed {
+		transpose(pixels, n*e.Channels, e.Width, e.Height)
+	}
+	lbl, err := labels.read(ctx, nil)
+	if err != nil {
 		return nil, err
 	}
-	if n, m := images.Dims[0], labels.Dims[0]; n != m {
-		return nil, formatErr(lblPath, "image/label count mismatch: %d labels for %d images in %s", m, n, imgFile.Name)
+	if err := checkLabelRange(lbl, labels.path, e.Classes); err != nil {
+		return nil, err
 	}
 	return &Dataset{
 		Name:       e.Name,
 		Part:       part,
-		Images:     images.Data,
-		Labels:     labels.Data,
-		N:          images.Dims[0],
+		Images:     pixels,
+		Labels:     lbl,
+		N:          n,
 		Channels:   e.Channels,
 		Height:     e.Height,
 		Width:      e.Width,
@@ -310,18 +396,9 @@ func loadPart(dir string, e Entry, part string, imgFile, lblFile File) (*Dataset
 	}, nil
 }
 
-func readDataIDX(dir string, f File, e Entry) (*IDX, error) {
-	b, err := readData(dir, f, e)
-	if err != nil {
-		return nil, err
-	}
-	return ReadIDX(bytes.NewReader(b), filepath.Join(dir, f.Name))
-}
-
-// imageShape checks that idx holds images, N×H×W (one channel) or N×C×H×W,
+// imageShape checks that dimensions d are those of images, N×H×W (one channel) or N×C×H×W,
 // with no zero dimension, and returns C, H and W.
-func imageShape(idx *IDX, name string) (c, h, w int, err error) {
-	d := idx.Dims
+func imageShape(d []int, name string) (c, h, w int, err error) {
 	switch len(d) {
 	case 3:
 		c, h, w = 1, d[1], d[2]
@@ -354,41 +431,92 @@ func transpose(data []uint8, n, h, w int) {
 	}
 }
 
-// loadCIFARPart reads CIFAR binary batches: records of a label byte and
-// C×H×W pixels.
-func loadCIFARPart(dir string, e Entry, part string, files []File) (*Dataset, error) {
+// cifarFile is an open CIFAR batch of n records.
+type cifarFile struct {
+	path string
+	f    *os.File
+	n    int
+}
+
+// loadCIFAR reads e's CIFAR batches in dir: every batch is opened, checked
+// and counted, and the sum of their sizes held against the budget, before
+// any is read.
+func loadCIFAR(ctx context.Context, dir string, e Entry, maxBytes int64) (*Split, error) {
 	sample := e.Channels * e.Height * e.Width
-	record := 1 + sample
+	record := int64(1 + sample)
+	var parts [2][]cifarFile
+	defer func() {
+		for _, p := range parts {
+			for _, b := range p {
+				b.f.Close()
+			}
+		}
+	}()
+	var need int64
+	for i, files := range [2][]File{e.TrainBatches, e.TestBatches} {
+		for _, f := range files {
+			fh, size, err := openData(ctx, dir, f, e)
+			if err != nil {
+				return nil, err
+			}
+			path := filepath.Join(dir, f.Name)
+			parts[i] = append(parts[i], cifarFile{path: path, f: fh, n: int(size / record)})
+			if size == 0 || size%record != 0 {
+				return nil, formatErr(path, "%d bytes is not a whole number of %d-byte records (a label byte and %d×%d×%d pixels)",
+					size, record, e.Channels, e.Height, e.Width)
+			}
+			need += size
+		}
+	}
+	if err := checkBudget(e.Name, need, maxBytes); err != nil {
+		return nil, err
+	}
+	train, err := readCIFARPart(ctx, e, "train", parts[0])
+	if err != nil {
+		return nil, err
+	}
+	test, err := readCIFARPart(ctx, e, "test", parts[1])
+	if err != nil {
+		return nil, err
+	}
+	return &Split{Train: train, Test: test}, nil
+}
+
+// readCIFARPart reads a part's batches, records of a label byte and C×H×W
+// pixels, straight into the dataset's memory.
+func readCIFARPart(ctx context.Context, e Entry, part string, batches []cifarFile) (*Dataset, error) {
+	sample := e.Channels * e.Height * e.Width
+	n := 0
+	for _, b := range batches {
+		n += b.n
+	}
 	d := &Dataset{
 		Name: e.Name, Part: part,
+		Images: make([]uint8, n*sample), Labels: make([]uint8, n), N: n,
 		Channels: e.Channels, Height: e.Height, Width: e.Width,
 		Classes: e.Classes, ClassNames: e.ClassNames,
 	}
-	for _, f := range files {
-		b, err := readData(dir, f, e)
-		if err != nil {
-			return nil, err
-		}
-		path := filepath.Join(dir, f.Name)
-		if len(b) == 0 || len(b)%record != 0 {
-			return nil, formatErr(path, "%d bytes is not a whole number of %d-byte records (a label byte and %d×%d×%d pixels)",
-				len(b), record, e.Channels, e.Height, e.Width)
-		}
-		n := len(b) / record
-		if d.Images == nil {
-			// Batches are usually the same size: one allocation for all.
-			d.Images = make([]uint8, 0, n*len(files)*sample)
-			d.Labels = make([]uint8, 0, n*len(files))
-		}
-		for i := range n {
-			r := b[i*record : (i+1)*record]
-			if int(r[0]) >= e.Classes {
-				return nil, formatErr(path, "label out of range: record %d has label %d, want < %d", i, r[0], e.Classes)
+	i := 0
+	for _, b := range batches {
+		src := &errRecorder{r: inputfile.WithContext(ctx, b.f)}
+		br := bufio.NewReaderSize(src, 64<<10)
+		for k := range b.n {
+			label, err := br.ReadByte()
+			if err == nil {
+				_, err = io.ReadFull(br, d.Images[i*sample:(i+1)*sample])
 			}
-			d.Labels = append(d.Labels, r[0])
-			d.Images = append(d.Images, r[1:]...)
+			if src.err != nil {
+				return nil, errors.Wrapf(src.err, "read %s", b.path)
+			}
+			if err != nil {
+				return nil, formatErr(b.path, "truncated: the file shrank while being read, at record %d of %d", k, b.n)
+			}
+			if int(label) >= e.Classes {
+				return nil, formatErr(b.path, "label out of range: record %d has label %d, want < %d", k, label, e.Classes)
+			}
+			d.Labels[i] = label
+			i++
 		}
-		d.N += n
 	}
 	return d, nil
 }

@@ -77,7 +77,7 @@ func TestLoadDir(t *testing.T) {
 			}
 			dir := t.TempDir()
 			writeFiles(t, dir, files)
-			s, err := LoadDir(dir, e)
+			s, err := LoadDir(context.Background(), dir, e)
 			if tc.check != nil {
 				tc.check(t, err)
 				return

@@ -44,16 +44,25 @@ const maxUnsizedDownload = 2 << 30
 // writes to a temporary file in dir that is removed on failure, so an
 // interrupted transfer never leaves a file at the final path. timeout bounds
 // each try (0: none). A nil client means http.DefaultClient. If every mirror
-// fails, the error names each mirror's failure on one line.
-func Download(ctx context.Context, client *http.Client, mirrors []string, dir string, f File, timeout time.Duration) error {
+// fails, the error names each mirror's failure on one line. A failed
+// download leaves no folder behind that it created and left empty.
+func Download(ctx context.Context, client *http.Client, mirrors []string, dir string, f File, timeout time.Duration) (err error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
 	if f.MD5 == "" {
 		return errors.Errorf("download %s: the catalog has no md5 to verify it against", f.Name)
 	}
+	created := missingAncestor(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrap(err, "create download dir")
+	}
+	if created != "" {
+		defer func() {
+			if err != nil {
+				removeEmpty(dir, created)
+			}
+		}()
 	}
 	failed := &downloadError{file: f.Name}
 	for _, m := range mirrors {
@@ -68,6 +77,32 @@ func Download(ctx context.Context, client *http.Client, mirrors []string, dir st
 		failed.attempts = append(failed.attempts, Attempt{Source: m, Detail: detail})
 	}
 	return failed
+}
+
+// missingAncestor returns the outermost folder of dir's path that does not
+// exist, dir itself included: the first that MkdirAll(dir) would create. It
+// returns "" if dir exists.
+func missingAncestor(dir string) string {
+	top := ""
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			return top
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			return top
+		}
+	}
+}
+
+// removeEmpty removes dir and its parents up to top while they are empty:
+// os.Remove refuses a folder that is not.
+func removeEmpty(dir, top string) {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if os.Remove(d) != nil || d == top {
+			return
+		}
+	}
 }
 
 // fetch makes one try. It returns a non-empty detail when the mirror failed

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -149,7 +150,7 @@ func TestLoadFolder(t *testing.T) {
 			ownFolder(t, dir, tc.names, tc.contents())
 			f := tc.folder
 			f.Dir = dir
-			s, err := LoadFolder(f)
+			s, err := LoadFolder(context.Background(), f)
 			if tc.defect != "" {
 				var fe *FormatError
 				if !errors.As(err, &fe) || filepath.Base(fe.File) != tc.file || !strings.Contains(fe.Defect, tc.defect) || strings.Contains(err.Error(), "\n") {
@@ -194,13 +195,13 @@ func TestLoadFolderErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LoadFolder(tc.f)
+			_, err := LoadFolder(context.Background(), tc.f)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("err = %v, want one line saying %q", err, tc.want)
 			}
 		})
 	}
-	_, err := LoadFolder(Folder{Dir: dir, TestLabels: "labels.idx"})
+	_, err := LoadFolder(context.Background(), Folder{Dir: dir, TestLabels: "labels.idx"})
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v is not a not-exist error", err)
 	}
@@ -211,7 +212,7 @@ func TestLoadFolderName(t *testing.T) {
 	load := func(dir string, f Folder) string {
 		t.Helper()
 		f.Dir = dir
-		s, err := LoadFolder(f)
+		s, err := LoadFolder(context.Background(), f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +255,7 @@ func TestLoadDirChannels(t *testing.T) {
 			e.Channels = tc.channels
 			dir := t.TempDir()
 			writeFiles(t, dir, files)
-			s, err := LoadDir(dir, e)
+			s, err := LoadDir(context.Background(), dir, e)
 			if tc.defect != "" {
 				wantDefect("tiny-train-images.gz", tc.defect)(t, err)
 				return

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorgonia-zoo/zoo/internal/inputfile"
 	"github.com/pkg/errors"
 )
 
@@ -36,6 +37,10 @@ type Options struct {
 	NoDownload bool
 	// Logf, if set, receives a line for every source tried.
 	Logf func(format string, args ...any)
+	// MaxBytes is the memory budget of Load: the most data that the
+	// dataset's files may declare in all (see LoadDir). 0 means
+	// DefaultMaxBytes; a negative value means no limit.
+	MaxBytes int64
 }
 
 // Attempt records what one source did when looking for a dataset.
@@ -75,10 +80,16 @@ func (e *NotFoundError) Error() string {
 // against the catalog's size and MD5; an entry's archive is verified before
 // its data files are extracted from it (see LoadDir). If no source works the
 // error is a *NotFoundError.
+//
+// Headers are checked before any data is read, and what they declare
+// against opts.MaxBytes: over it, the error is a *BudgetError, whichever
+// source it came from, and no other source is tried. ctx's cancellation
+// stops the search and every read and download, with an error for which
+// errors.Is(err, ctx.Err()) holds.
 func Load(ctx context.Context, e Entry, opts Options) (*Split, error) {
 	var split *Split
 	_, err := resolve(ctx, e, opts, func(dir string) error {
-		s, err := LoadDir(dir, e)
+		s, err := loadDir(ctx, dir, e, opts.MaxBytes)
 		split = s
 		return err
 	})
@@ -91,14 +102,15 @@ func Load(ctx context.Context, e Entry, opts Options) (*Split, error) {
 // Locate is Load without parsing: it returns the folder, found as Load
 // would, whose data files all have the catalog's size and MD5 (for files
 // extracted from an archive, the size when the catalog knows it). Data files
-// missing beside a verified archive are extracted first.
+// missing beside a verified archive are extracted first. Data files must be
+// regular files; ctx's cancellation stops the search as it does Load's.
 func Locate(ctx context.Context, e Entry, opts Options) (dir string, err error) {
 	return resolve(ctx, e, opts, func(dir string) error {
-		if _, err := prepareDir(dir, e); err != nil {
+		if _, err := prepareDir(ctx, dir, e); err != nil {
 			return err
 		}
 		for _, f := range e.Files() {
-			if err := checkDataFile(dir, f, e); err != nil {
+			if err := checkDataFile(ctx, dir, f, e); err != nil {
 				return err
 			}
 		}
@@ -107,7 +119,8 @@ func Locate(ctx context.Context, e Entry, opts Options) (dir string, err error) 
 }
 
 // resolve walks the sources in order and returns the first folder that use
-// accepts.
+// accepts. A source that fails for ctx's cancellation, or with a
+// *BudgetError, ends the search: neither says anything of the source.
 func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) error) (string, error) {
 	logf := opts.Logf
 	if logf == nil {
@@ -136,25 +149,36 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 		logf("%s: %s: %s", e.Name, source, detail)
 		nf.Attempts = append(nf.Attempts, Attempt{Source: source, Detail: detail})
 	}
-	try := func(source, dir string) bool {
+	// try returns dir if it is usable, "" if not; an error ends the search.
+	try := func(source, dir string) (string, error) {
+		if err := ctx.Err(); err != nil {
+			return "", errors.Wrapf(err, "%s", e.Name)
+		}
 		if _, err := os.Stat(dir); err != nil {
 			record(source, "not present")
-			return false
+			return "", nil
 		}
-		if err := use(dir); err != nil {
-			record(source, describe(err))
-			return false
+		err := use(dir)
+		var be *BudgetError
+		switch {
+		case err == nil:
+			logf("%s: using %s", e.Name, dir)
+			return dir, nil
+		case ctx.Err() != nil:
+			return "", errors.Wrapf(ctx.Err(), "%s: %s", e.Name, source)
+		case errors.As(err, &be):
+			return "", errors.Wrapf(err, "%s", source)
 		}
-		logf("%s: using %s", e.Name, dir)
-		return true
+		record(source, describe(err))
+		return "", nil
 	}
 
 	if e.ModulePath != "" {
 		dir, err := moduleDir(e)
 		if err != nil {
 			record("module cache", oneLine(err.Error()))
-		} else if try("module cache ("+dir+")", dir) {
-			return dir, nil
+		} else if got, err := try("module cache ("+dir+")", dir); got != "" || err != nil {
+			return got, err
 		}
 	}
 
@@ -167,8 +191,8 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 		}
 		cache = filepath.Join(base, "gorgonia-zoo", e.cacheName())
 	}
-	if try("cache dir ("+cache+")", cache) {
-		return cache, nil
+	if got, err := try("cache dir ("+cache+")", cache); got != "" || err != nil {
+		return got, err
 	}
 
 	if opts.NoDownload {
@@ -186,7 +210,7 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	}
 	for _, f := range e.Downloads() {
 		// Good files already in the cache are kept; only the rest is fetched.
-		if verifyFile(cache, f) == nil {
+		if verifyFile(ctx, cache, f) == nil {
 			continue
 		}
 		logf("%s: downloading %s into %s", e.Name, f.Name, cache)
@@ -201,8 +225,8 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 			return "", nf
 		}
 	}
-	if try("downloaded copy ("+cache+")", cache) {
-		return cache, nil
+	if got, err := try("downloaded copy ("+cache+")", cache); got != "" || err != nil {
+		return got, err
 	}
 	return "", nf
 }
@@ -213,8 +237,11 @@ func describe(err error) string {
 		pe *fs.PathError
 		ce *ChecksumError
 		fe *FormatError
+		nr *inputfile.NotRegularError
 	)
 	switch {
+	case errors.As(err, &nr):
+		return filepath.Base(nr.Path) + ": " + inputfile.Kind(nr.Mode) + ", not a regular file"
 	case errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe):
 		return filepath.Base(pe.Path) + " missing"
 	case errors.As(err, &ce):
