@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -175,7 +176,8 @@ type ResultsFile struct {
 
 // OpenResults checks that path can be written to before any training
 // starts, so that no run is lost to an unwritable output. A regular file is
-// created if needed and appended to. A pipe or character device (/dev/null,
+// appended to, and created by the first record (a run that fails before
+// any record leaves no file). A pipe or character device (/dev/null,
 // /dev/stdout, a FIFO another process reads) is opened once and kept open
 // until Close; a FIFO that no process reads is refused rather than waited
 // for, and so is a folder.
@@ -190,7 +192,17 @@ func OpenResults(path string) (*ResultsFile, error) {
 		}
 		return &ResultsFile{path: path, stream: f}, nil
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		// The file is made by the first record: until then, a file in
+		// its folder is made and removed to show that it can be.
+		probe, perr := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
+		if perr != nil {
+			return nil, errors.Wrap(perr, "results file")
+		}
+		probe.Close()
+		return &ResultsFile{path: path}, errors.Wrap(os.Remove(probe.Name()), "results file")
+	}
 	if err != nil {
 		return nil, errors.Wrap(err, "results file")
 	}

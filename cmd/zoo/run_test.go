@@ -65,7 +65,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
 	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+		name := strings.Join(c.args, " ")
+		t.Run(name[:min(len(name), 60)], func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, append(append(mnistArgs(), c.args...), "-out", filepath.Join(t.TempDir(), "r.jsonl"))...)
 			if code != exitUsage {
 				t.Errorf("exit code %d, want %d", code, exitUsage)
