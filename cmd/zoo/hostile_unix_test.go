@@ -3,13 +3,17 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -179,4 +183,100 @@ func TestCancelledContextExits130(t *testing.T) {
 		}
 		oneLine(t, errOut.String(), "interrupted while")
 	}
+}
+
+// TestMemoryBombsPeakRSS runs the command on folders whose files promise
+// far more data than they hold or than their partners agree to: a sparse
+// 100 GiB images file, a gzip bomb whose 470 MB of images face 10 labels,
+// and a link to /dev/zero. Each is refused with one line, and the
+// process's peak resident memory (the kernel's count) stays far below what
+// reading the files would take.
+func TestMemoryBombsPeakRSS(t *testing.T) {
+	bin := zooBinary(t)
+	sparse := dsFolder(t, []string{"ti.idx", "tl.idx", "si.idx", "sl.idx"}, 20, 10, 1, 8, 8, 2)
+	f, err := os.OpenFile(filepath.Join(sparse, "ti.idx"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 30); err != nil {
+		t.Skip("no sparse files here:", err)
+	}
+	f.Close()
+
+	bomb := dsFolder(t, nil, 20, 10, 1, 28, 28, 2)
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw.Write(dsIDXHeader([]int{600000, 28, 28}))
+	zeros := make([]byte, 1<<20)
+	for written := 0; written < 600000*28*28; written += len(zeros) {
+		zw.Write(zeros[:min(len(zeros), 600000*28*28-written)])
+	}
+	zw.Close()
+	os.WriteFile(filepath.Join(bomb, "train-images-idx3-ubyte.gz"), gz.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(bomb, "train-labels-idx1-ubyte.gz"), dsIDX(t, true, []int{10}, make([]byte, 10)), 0o644)
+
+	zero := dsFolder(t, nil, 20, 10, 1, 8, 8, 2)
+	os.Remove(filepath.Join(zero, "t10k-images-idx3-ubyte.gz"))
+	if err := os.Symlink("/dev/zero", filepath.Join(zero, "t10k-images-idx3-ubyte.gz")); err != nil {
+		t.Fatal(err)
+	}
+
+	baseline := peakRSS(t, bin, "-list")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"sparse 100 GiB", []string{"-dataset", sparse, "-train-images", "ti.idx", "-train-labels", "tl.idx", "-test-images", "si.idx", "-test-labels", "sl.idx"}, "ti.idx"},
+		{"gzip bomb", []string{"-dataset", bomb}, "600000"},
+		{"/dev/zero", []string{"-dataset", zero}, "a character device, not a regular file"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(c.args, "-model", "model1", "-out", filepath.Join(t.TempDir(), "r.jsonl"))
+			cmd := exec.Command(bin, args...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != exitFailed {
+				t.Errorf("exit %d (%v), want %d; stderr %q", code, err, exitFailed, stderr.String())
+			}
+			oneLine(t, stderr.String(), c.want)
+			rss := maxRSS(cmd)
+			t.Logf("peak RSS %d MiB (the command alone: %d MiB): %s", rss>>20, baseline>>20, strings.TrimSpace(stderr.String()))
+			if rss > baseline+64<<20 {
+				t.Errorf("peak RSS %d MiB, more than 64 MiB over the command's own %d MiB", rss>>20, baseline>>20)
+			}
+		})
+	}
+}
+
+// dsIDXHeader is the header of an unsigned-byte IDX file of these dims.
+func dsIDXHeader(dims []int) []byte {
+	b := []byte{0, 0, 0x08, byte(len(dims))}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, uint32(d))
+	}
+	return b
+}
+
+// peakRSS runs the command and returns its peak resident memory in bytes.
+func peakRSS(t *testing.T, bin string, args ...string) int64 {
+	cmd := exec.Command(bin, args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("zoo %v: %v\n%s", args, err, out)
+	}
+	return maxRSS(cmd)
+}
+
+// maxRSS is a finished process's peak resident memory in bytes: Linux
+// reports kilobytes, macOS and the BSDs bytes.
+func maxRSS(cmd *exec.Cmd) int64 {
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	if runtime.GOOS == "linux" {
+		return int64(ru.Maxrss) << 10
+	}
+	return int64(ru.Maxrss)
 }
