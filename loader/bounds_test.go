@@ -245,6 +245,14 @@ func TestBudget(t *testing.T) {
 	cifarDir := t.TempDir()
 	writeFile(t, cifarDir, cifarEntry.Archive.Name, cifar)
 	const cifarNeed = (5*cifarPerBatch + 2) * 3073
+	// Batches of no known size, vouched for by the archive alone, are
+	// bounded by their sizes on disk all the same.
+	unsized := cifarEntry.clone()
+	for _, b := range [][]File{unsized.TrainBatches, unsized.TestBatches} {
+		for i := range b {
+			b[i].Size = 0
+		}
+	}
 
 	folderLoad := func(max int64) error {
 		_, err := LoadFolder(context.Background(), Folder{Dir: folder, MaxBytes: max})
@@ -265,6 +273,7 @@ func TestBudget(t *testing.T) {
 		{"folder", folderLoad, folder, folderNeed},
 		{"catalog", catalogLoad(tiny, tinyEntry(files)), "tiny", tinyNeed},
 		{"cifar", catalogLoad(cifarDir, cifarEntry), "cifar10", cifarNeed},
+		{"cifar, batches of no known size", catalogLoad(cifarDir, unsized), "cifar10", cifarNeed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -299,4 +300,25 @@ func FuzzReadIDXHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The data is read after the header, from the same open file: a file
+// rewritten in between is caught, not read as what its old header said.
+func TestIDXFileChangedWhileBeingRead(t *testing.T) {
+	path := writeTemp(t, idxBytes([]int{2, 3}, []byte{1, 2, 3, 4, 5, 6}))
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	x, err := openIDX(context.Background(), f, st.Size(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, idxBytes([]int{3, 2}, []byte{1, 2, 3, 4, 5, 6}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = x.read(context.Background(), nil)
+	wantDefect("f", "changed while being read: the header declared 2×3 (6 bytes of data after a 12-byte header), now 3×2")(t, err)
 }
