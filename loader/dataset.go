@@ -224,11 +224,12 @@ func extractArchive(ctx context.Context, dir string, e Entry) error {
 // every label below e.Classes.
 //
 // Data files must be regular files (a FIFO or a device is refused, naming
-// it). Headers come first: every IDX header is read and checked, against its
-// file's size, the entry and the other file of its part, and the sum of what
-// they declare against DefaultMaxBytes (over it: a *BudgetError) before any
-// data is read. The reading stops at ctx's cancellation with an error for
-// which errors.Is(err, ctx.Err()) holds.
+// it). Once a file's size and MD5 are verified (the MD5 in one pass of
+// constant memory), its IDX header is read and checked against its size, the
+// entry and the other file of its part; the sum of what all the headers
+// declare is held against DefaultMaxBytes (over it: a *BudgetError) before
+// any data is read into memory. The reading stops at ctx's cancellation with
+// an error for which errors.Is(err, ctx.Err()) holds.
 //
 // For an entry with an archive, data files missing from dir are first
 // extracted from the archive in dir, after the archive's size and MD5 are
