@@ -56,8 +56,8 @@ func (e *ChecksumError) Error() string {
 // DefaultMaxBytes is the memory budget of a dataset when Options.MaxBytes or
 // Folder.MaxBytes is 0: 4 GiB of data, as the files' headers declare it (for
 // CIFAR batches, their sizes). It is well above the largest catalog dataset,
-// EMNIST byclass (about 0.64 GB decoded), and below what would exhaust a
-// common machine.
+// EMNIST byclass (about 0.64 GB decoded), so the catalog loads within it, and
+// it stops a file that declares gigabytes from taking them.
 const DefaultMaxBytes int64 = 4 << 30
 
 // BudgetError reports a dataset whose data would take more memory than
@@ -109,8 +109,10 @@ func checkBudget(dataset string, need, maxBytes int64) error {
 // openChecked opens path, which must be a regular file (see inputfile.Open),
 // and checks its size against f.Size unless that is 0 and, if withMD5, its
 // MD5 against f.MD5, reading it through once with constant memory; ctx stops
-// the reading. A mismatch is a *ChecksumError. It returns the file, at its
-// start, and its size; the caller closes the file.
+// the reading. A file of no known size is refused above 2 GiB before its
+// MD5 is computed, as its download would be. A mismatch is a
+// *ChecksumError. It returns the file, at its start, and its size; the
+// caller closes the file.
 func openChecked(ctx context.Context, path string, f File, withMD5 bool) (*os.File, int64, error) {
 	fh, size, err := inputfile.Open(path)
 	if err != nil {
@@ -125,6 +127,9 @@ func openChecked(ctx context.Context, path string, f File, withMD5 bool) (*os.Fi
 	}
 	if !withMD5 {
 		return fh, size, nil
+	}
+	if f.Size <= 0 && size > maxUnsizedDownload {
+		return fail(&ChecksumError{File: path, Want: fmt.Sprintf("at most %d bytes", int64(maxUnsizedDownload)), Got: fmt.Sprintf("%d bytes", size)})
 	}
 	h := md5.New()
 	if _, err := io.Copy(h, inputfile.WithContext(ctx, fh)); err != nil {
@@ -219,11 +224,12 @@ func extractArchive(ctx context.Context, dir string, e Entry) error {
 // every label below e.Classes.
 //
 // Data files must be regular files (a FIFO or a device is refused, naming
-// it). Headers come first: every IDX header is read and checked, against its
-// file's size, the entry and the other file of its part, and the sum of what
-// they declare against DefaultMaxBytes (over it: a *BudgetError) before any
-// data is read. The reading stops at ctx's cancellation with an error for
-// which errors.Is(err, ctx.Err()) holds.
+// it). Once a file's size and MD5 are verified (the MD5 in one pass of
+// constant memory), its IDX header is read and checked against its size, the
+// entry and the other file of its part; the sum of what all the headers
+// declare is held against DefaultMaxBytes (over it: a *BudgetError) before
+// any data is read into memory. The reading stops at ctx's cancellation with
+// an error for which errors.Is(err, ctx.Err()) holds.
 //
 // For an entry with an archive, data files missing from dir are first
 // extracted from the archive in dir, after the archive's size and MD5 are
@@ -249,8 +255,13 @@ func loadDir(ctx context.Context, dir string, e Entry, maxBytes int64) (*Split, 
 	)
 	if err != nil && !extracted && e.hasArchive() && (errors.As(err, &fe) || errors.As(err, &ce)) {
 		// A damaged copy beside a good archive: extract again, once.
-		if _, statErr := os.Stat(filepath.Join(dir, e.Archive.Name)); statErr == nil && extractArchive(ctx, dir, e) == nil {
-			s, err = loadFiles(ctx, dir, e, maxBytes)
+		if _, statErr := os.Stat(filepath.Join(dir, e.Archive.Name)); statErr == nil {
+			switch xerr := extractArchive(ctx, dir, e); {
+			case xerr == nil:
+				s, err = loadFiles(ctx, dir, e, maxBytes)
+			case ctx.Err() != nil:
+				return nil, xerr
+			}
 		}
 	}
 	return s, err

@@ -27,6 +27,26 @@
 // LoadFolder reads a dataset of one's own: four IDX files of any image size
 // (N×H×W, or N×C×H×W for several channels) and any number of classes.
 //
+// Reading is bounded, whatever the files:
+//
+//   - Every file opened (data files, archives) must be a regular file: a
+//     FIFO, a device (a link to /dev/zero) or a folder is refused at once,
+//     with an error naming it and saying what it is.
+//   - IDX files are read header first. What a header declares is checked
+//     against its file's size (an uncompressed file must be exactly its
+//     header and data; a gzipped one cannot declare more than deflate's
+//     1032:1 can inflate it to) and against the other files of the dataset
+//     (shapes, as many labels as images) before any data is read, and gzip
+//     data is inflated no further than one byte past what was declared.
+//   - The data the headers of a dataset declare in all (for CIFAR, the
+//     batches' sizes) is held against a memory budget before any is read:
+//     DefaultMaxBytes, or Options.MaxBytes and Folder.MaxBytes; over it the
+//     error is a *BudgetError.
+//   - Load, Locate, LoadDir, LoadFolder and Extract take a context whose
+//     cancellation stops the reading at the next read (reads are at most 4
+//     MiB), with an error for which errors.Is(err, context.Canceled) holds;
+//     Load's search stops there rather than counting the source as failed.
+//
 // Batches keep pixels as bytes in memory and scale them to [0,1] as
 // PyTorch's ToTensor does, float32(p)/255, with no allocation per batch.
 package loader

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,48 @@ func TestDownloadCancelled(t *testing.T) {
 	var de *downloadError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &de) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// A failed download removes the folders it made (the cache folder is made by
+// the first download), and only those.
+func TestDownloadLeavesNoEmptyFolder(t *testing.T) {
+	body := []byte("payload")
+	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
+	tests := []struct {
+		name    string
+		before  []string // folders made first, under a fresh root
+		dir     string   // the download folder, under the root
+		mirror  string   // "ok" or "404"
+		ctx     context.Context
+		want    []string // what the root holds afterwards
+		success bool
+	}{
+		{name: "new folders", dir: "a/b/c", mirror: "404", want: nil},
+		{name: "existing folder", before: []string{"a"}, dir: "a", mirror: "404", want: []string{"a"}},
+		{name: "new folder in an existing one", before: []string{"a"}, dir: "a/b", mirror: "404", want: []string{"a"}},
+		{name: "cancelled", dir: "a/b", mirror: "ok", ctx: cancelled(), want: nil},
+		{name: "success", dir: "a/b", mirror: "ok", want: []string{"a", "a/b", "a/b/p"}, success: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, d := range tc.before {
+				if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx := tc.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			err := Download(ctx, nil, []string{mirror(t, tc.mirror, body)}, filepath.Join(root, tc.dir), f, time.Second)
+			if (err == nil) != tc.success {
+				t.Fatalf("err = %v", err)
+			}
+			if got := listTree(t, root); !slices.Equal(got, tc.want) {
+				t.Errorf("left %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

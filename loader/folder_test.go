@@ -2,8 +2,11 @@ package loader
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -232,6 +235,20 @@ func TestLoadFolderName(t *testing.T) {
 	}
 	if got := load(a, Folder{Name: "mine"}); got != "mine" {
 		t.Errorf("Name %q", got)
+	}
+	// The fingerprint is the MD5 of the four files as stored, in order, and
+	// of the classes: the names of results recorded earlier stay valid.
+	h := md5.New()
+	for _, n := range mnistNames {
+		b, err := os.ReadFile(filepath.Join(a, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Write(b)
+	}
+	h.Write([]byte("classes=4"))
+	if got, want := load(a, Folder{}), "own-"+hex.EncodeToString(h.Sum(nil))[:8]; got != want {
+		t.Errorf("name %q, want %q", got, want)
 	}
 }
 

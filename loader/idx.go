@@ -257,8 +257,8 @@ const (
 	// 258-byte match coded in two bits.
 	maxDeflateRatio = 1032
 
-	// deflateSlack covers what a tiny stream can hold beyond the ratio (a
-	// stored block, a first literal); it is far below any real dataset.
+	// deflateSlack is a margin over the ratio for tiny files; it is far
+	// below any real dataset.
 	deflateSlack = 4 << 10
 )
 

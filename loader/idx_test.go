@@ -1,10 +1,14 @@
 package loader
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -202,4 +206,119 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatalf("dims %v with %d bytes", idx.Dims, len(idx.Data))
 		}
 	})
+}
+
+// What a header declares is held against its file's size before any data is
+// read.
+func TestCheckIDXSize(t *testing.T) {
+	raw := idxHeader{dims: []int{2, 3}, size: 6, length: 12}
+	gz := idxHeader{dims: []int{1000, 1000}, size: 1000000, length: 12, gzipped: true}
+	tests := []struct {
+		name     string
+		h        idxHeader
+		fileSize int64
+		defect   string // "" if accepted
+	}{
+		{"raw, exact", raw, 18, ""},
+		{"raw, short", raw, 17, "truncated data: the header declares 2×3 (6 bytes of data after a 12-byte header), 18 bytes in all, but the file holds 17"},
+		{"raw, long", raw, 100 << 30, "over-long data: the header declares 2×3 (6 bytes of data after a 12-byte header), 18 bytes in all, but the file holds 107374182400"},
+		{"gzip, at the ratio", gz, (1000012 - deflateSlack + maxDeflateRatio - 1) / maxDeflateRatio, ""},
+		{"gzip, over the ratio", gz, 965, "impossible size: the header declares 1000×1000 (1000000 bytes of data after a 12-byte header), but a gzip file of 965 bytes inflates to at most 999976 (deflate's ratio is at most 1032:1)"},
+		{"gzip, huge file", gz, math.MaxInt64, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkIDXSize(tc.h, tc.fileSize, "f")
+			switch {
+			case tc.defect == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.defect != "" && (err == nil || err.Defect != tc.defect):
+				t.Errorf("err = %v, want %q", err, tc.defect)
+			}
+		})
+	}
+}
+
+// Deflate's real output stays within maxGunzipped, even for the most
+// compressible input.
+func TestMaxGunzipped(t *testing.T) {
+	for _, n := range []int{0, 1, 1000, 1 << 20, 16 << 20} {
+		for _, level := range []int{gzip.BestSpeed, gzip.DefaultCompression, gzip.BestCompression, gzip.HuffmanOnly} {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, level)
+			zw.Write(make([]byte, n))
+			zw.Close()
+			if max := maxGunzipped(int64(buf.Len())); int64(n) > max {
+				t.Errorf("%d zeros at level %d: %d bytes of gzip, bound %d", n, level, buf.Len(), max)
+			}
+		}
+	}
+}
+
+// The header reader never panics, returns only *FormatErrors, and accepts
+// only dimensions within the limits, whose size it states exactly; what
+// checkIDXSize accepts never exceeds what the file can hold.
+func FuzzReadIDXHeader(f *testing.F) {
+	for _, tc := range idxCases(f) {
+		f.Add(tc.in)
+	}
+	f.Add(idxHead(60000, 28, 28))
+	f.Add(gzipBytes(f, idxHead(60000, 28, 28)))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		_, h, defect := readIDXHeader(bufio.NewReader(bytes.NewReader(in)), "fuzz")
+		if defect != nil {
+			if defect.File != "fuzz" || defect.Defect == "" {
+				t.Fatalf("defect %+v", defect)
+			}
+			return
+		}
+		if nd := len(h.dims); nd < 1 || nd > maxIDXDims || h.length != int64(4+4*nd) {
+			t.Fatalf("%d dims, header of %d bytes", nd, h.length)
+		}
+		size := int64(1)
+		for _, d := range h.dims {
+			size *= int64(d)
+		}
+		if size != h.size || h.size < 0 || h.size > maxIDXElements {
+			t.Fatalf("dims %v declare %d bytes, said %d", h.dims, size, h.size)
+		}
+		if h.gzipped != (len(in) >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
+			t.Fatalf("gzipped %v", h.gzipped)
+		}
+		if checkIDXSize(h, int64(len(in)), "fuzz") != nil {
+			return
+		}
+		total := h.length + h.size
+		if (!h.gzipped && total != int64(len(in))) || (h.gzipped && total > maxGunzipped(int64(len(in)))) {
+			t.Fatalf("accepted %d bytes declared in a file of %d (gzipped %v)", total, len(in), h.gzipped)
+		}
+		// An accepted uncompressed file is exactly its header and data.
+		if !h.gzipped {
+			idx, err := ReadIDX(bytes.NewReader(in), "fuzz")
+			if err != nil || int64(len(idx.Data)) != h.size {
+				t.Fatalf("accepted from the header, then %v", err)
+			}
+		}
+	})
+}
+
+// The data is read after the header, from the same open file: a file
+// rewritten in between is caught, not read as what its old header said.
+func TestIDXFileChangedWhileBeingRead(t *testing.T) {
+	path := writeTemp(t, idxBytes([]int{2, 3}, []byte{1, 2, 3, 4, 5, 6}))
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	x, err := openIDX(context.Background(), f, st.Size(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, idxBytes([]int{3, 2}, []byte{1, 2, 3, 4, 5, 6}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = x.read(context.Background(), nil)
+	wantDefect("f", "changed while being read: the header declared 2×3 (6 bytes of data after a 12-byte header), now 3×2")(t, err)
 }
