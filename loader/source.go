@@ -128,15 +128,24 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	}
 	// A folder the user named is used alone: falling back would hide that
 	// the files they pointed at are wrong.
+	// wrap says where err happened; a *BudgetError names the dataset
+	// itself.
+	wrap := func(err error, where string) error {
+		var be *BudgetError
+		if errors.As(err, &be) {
+			return errors.Wrap(err, where)
+		}
+		return errors.Wrapf(err, "%s: %s", e.Name, where)
+	}
 	if opts.Dir != "" {
 		if err := use(opts.Dir); err != nil {
-			return "", errors.Wrapf(err, "%s: data dir %s", e.Name, opts.Dir)
+			return "", wrap(err, "data dir "+opts.Dir)
 		}
 		return opts.Dir, nil
 	}
 	if env := os.Getenv(DataEnv); env != "" {
 		if err := use(env); err != nil {
-			return "", errors.Wrapf(err, "%s: $%s=%s", e.Name, DataEnv, env)
+			return "", wrap(err, "$"+DataEnv+"="+env)
 		}
 		return env, nil
 	}
