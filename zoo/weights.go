@@ -1,8 +1,13 @@
 package zoo
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -14,18 +19,65 @@ import (
 // Metadata keys the zoo writes into its safetensors files. PyTorch ignores
 // them; Load uses "model" to refuse another model's file by name.
 const (
-	metaModel = "model"
-	metaClass = "class"
-	metaInput = "input"
+	metaModel   = "model"
+	metaClass   = "class"
+	metaInput   = "input"
+	metaSHA256  = "tensors_sha256"
+	metaDataset = "dataset"
+	metaConfig  = "config"
+	metaCommand = "command"
+	metaAcc     = "test_accuracy"
+	metaCorrect = "correct"
+	metaTotal   = "total"
+	metaVersion = "zoo_version"
 )
+
+// Provenance is what a weights file says about how its weights were made.
+// SaveWithProvenance writes it into the file's metadata and ReadProvenance
+// reads it back; a field the file does not hold is left zero.
+type Provenance struct {
+	Model        string  // the architecture's name
+	Input        Input   // what the model was built for
+	Dataset      string  // the dataset it was trained on
+	Config       *Config // the training configuration, seed included
+	Command      string  // the command line that trained it
+	TestAccuracy float64 // on the dataset's test set, as a fraction
+	Correct      int     // test images classified right
+	Total        int     // test images
+	ZooVersion   string  // Version() of the zoo that trained it
+	// TensorsSHA256 is the SHA-256 of the tensors (see TensorsSHA256):
+	// Load refuses a file whose tensors do not match it.
+	TensorsSHA256 string
+}
+
+// TensorsSHA256 hashes tensors in name order: each tensor's name, dtype,
+// shape and data bytes, so that any change to the weights changes it.
+func TensorsSHA256(tensors []safetensors.Tensor) string {
+	sorted := append([]safetensors.Tensor(nil), tensors...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	h := sha256.New()
+	for _, t := range sorted {
+		fmt.Fprintf(h, "%s\x00%s\x00%v\x00%d\x00", t.Name, t.DType, t.Shape, len(t.Data))
+		h.Write(t.Data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // Save writes the model's state as a safetensors file with the state_dict
 // names, shapes and layouts of the course's PyTorch class, so that
 //
 //	model.load_state_dict(load_file(path), strict=True)
 //
-// succeeds on it. The file is written atomically.
+// succeeds on it. The file is written atomically. Its metadata names the
+// model, its input and the SHA-256 of its tensors.
 func (m *Model) Save(path string) error {
+	return m.SaveWithProvenance(path, Provenance{})
+}
+
+// SaveWithProvenance is Save with a record of how the weights were made in
+// the file's metadata (Model, Input and TensorsSHA256 are filled in from
+// the model).
+func (m *Model) SaveWithProvenance(path string, p Provenance) error {
 	var tensors []safetensors.Tensor
 	for _, p := range m.Store.Params() {
 		t, err := torchTensor(p)
@@ -35,12 +87,141 @@ func (m *Model) Save(path string) error {
 		tensors = append(tensors, t)
 	}
 	meta := map[string]string{
-		"format":  "pt",
-		metaModel: m.Arch.Name,
-		metaClass: m.Arch.Class,
-		metaInput: fmt.Sprintf("%dx%dx%dx%d", m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes),
+		"format":   "pt",
+		metaModel:  m.Arch.Name,
+		metaClass:  m.Arch.Class,
+		metaInput:  fmt.Sprintf("%dx%dx%dx%d", m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes),
+		metaSHA256: TensorsSHA256(tensors),
+	}
+	set := func(key, v string) {
+		if v != "" {
+			meta[key] = v
+		}
+	}
+	set(metaDataset, p.Dataset)
+	set(metaCommand, p.Command)
+	set(metaVersion, p.ZooVersion)
+	if p.Config != nil {
+		b, err := json.Marshal(p.Config)
+		if err != nil {
+			return errors.Wrapf(err, "saving %s", m.Arch.Name)
+		}
+		meta[metaConfig] = string(b)
+	}
+	if p.Total > 0 {
+		meta[metaAcc] = strconv.FormatFloat(p.TestAccuracy, 'g', -1, 64)
+		meta[metaCorrect] = strconv.Itoa(p.Correct)
+		meta[metaTotal] = strconv.Itoa(p.Total)
 	}
 	return errors.Wrapf(safetensors.WriteFile(path, tensors, meta), "saving %s", m.Arch.Name)
+}
+
+// ReadProvenance reads what the weights file at path says about itself,
+// from its header alone.
+func ReadProvenance(path string) (Provenance, error) {
+	meta, err := safetensors.ReadMetadata(path)
+	if err != nil {
+		return Provenance{}, errors.Wrap(err, "reading weights metadata")
+	}
+	return provenanceOf(meta, path)
+}
+
+func provenanceOf(meta map[string]string, path string) (Provenance, error) {
+	p := Provenance{
+		Model: meta[metaModel], Dataset: meta[metaDataset], Command: meta[metaCommand],
+		ZooVersion: meta[metaVersion], TensorsSHA256: meta[metaSHA256],
+	}
+	bad := func(key string, err error) error {
+		return errors.Errorf("%s: metadata %q is %q: %v", path, key, meta[key], err)
+	}
+	if v := meta[metaInput]; v != "" {
+		in := &p.Input
+		if _, err := fmt.Sscanf(v, "%dx%dx%dx%d", &in.Channels, &in.Height, &in.Width, &in.Classes); err != nil {
+			return p, bad(metaInput, err)
+		}
+	}
+	if v := meta[metaConfig]; v != "" {
+		p.Config = new(Config)
+		if err := json.Unmarshal([]byte(v), p.Config); err != nil {
+			return p, bad(metaConfig, err)
+		}
+	}
+	var err error
+	if v := meta[metaAcc]; v != "" {
+		if p.TestAccuracy, err = strconv.ParseFloat(v, 64); err != nil {
+			return p, bad(metaAcc, err)
+		}
+	}
+	if v := meta[metaCorrect]; v != "" {
+		if p.Correct, err = strconv.Atoi(v); err != nil {
+			return p, bad(metaCorrect, err)
+		}
+	}
+	if v := meta[metaTotal]; v != "" {
+		if p.Total, err = strconv.Atoi(v); err != nil {
+			return p, bad(metaTotal, err)
+		}
+	}
+	return p, nil
+}
+
+// Open makes the model a weights file holds, named by its metadata, and
+// loads the weights: the file says which architecture it holds ("model", or
+// the PyTorch "class") and for which input ("input"; MNIST's 1×28×28 in 10
+// classes when absent, as in files saved from the course's classes).
+func Open(path string) (*Model, Provenance, error) {
+	meta, err := safetensors.ReadMetadata(path)
+	if err != nil {
+		return nil, Provenance{}, errors.Wrap(err, "loading weights")
+	}
+	m, p, err := modelFor(meta, path)
+	if err != nil {
+		return nil, p, err
+	}
+	return m, p, m.Load(path)
+}
+
+// OpenSafetensors is Open on the bytes of a safetensors file; name stands
+// for the file in errors.
+func OpenSafetensors(data []byte, name string) (*Model, Provenance, error) {
+	f, err := safetensors.Read(bytes.NewReader(data))
+	if err != nil {
+		return nil, Provenance{}, errors.Wrapf(err, "loading weights: %s", name)
+	}
+	m, p, err := modelFor(f.Metadata, name)
+	if err != nil {
+		return nil, p, err
+	}
+	return m, p, m.loadTensors(f, name)
+}
+
+// modelFor makes the fresh model that a file's metadata names.
+func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
+	p, err := provenanceOf(meta, path)
+	if err != nil {
+		return nil, p, errors.Wrap(err, "loading weights")
+	}
+	name := p.Model
+	if name == "" {
+		name = meta[metaClass]
+	}
+	if name == "" {
+		return nil, p, errors.Errorf("loading weights: %s does not say which model it holds", path)
+	}
+	a, err := Lookup(name)
+	if err != nil {
+		return nil, p, errors.Wrapf(err, "loading weights: %s", path)
+	}
+	in := p.Input
+	if in == (Input{}) {
+		in = Input{Channels: 1, Height: 28, Width: 28, Classes: 10}
+	}
+	m, err := New(a, in, 0)
+	if err != nil {
+		return nil, p, err
+	}
+	p.Model, p.Input = a.Name, in
+	return m, p, nil
 }
 
 func torchTensor(p *graph.Param) (safetensors.Tensor, error) {
@@ -71,23 +252,52 @@ func transpose(m []float32, rows, cols int) []float32 {
 // Load reads a safetensors state_dict, written by Save or by PyTorch from the
 // course's class, into the model. Like load_state_dict(strict=True) it wants
 // every tensor, with the right dtype and shape, and nothing else; a file whose
-// metadata names another model is refused by name, and only a regular file
-// is read (a FIFO or device is refused without waiting). The model is unchanged
-// when Load fails.
+// metadata names another model is refused by name, and so is a file whose
+// tensors do not match the SHA-256 its metadata states. Only a regular
+// file is read (a FIFO or device is refused without waiting), and only if
+// it is no larger than the model could fill. The model is unchanged when
+// Load fails.
 func (m *Model) Load(path string) error {
 	// A file that fits the model holds its parameters in at most 8 bytes
 	// each (int64 counters) plus a header: the bound is checked before
 	// anything is read, so a hostile file costs neither memory nor time.
+	f, err := safetensors.ReadFileMax(path, m.maxWeightsBytes())
+	if err != nil {
+		return errors.Wrap(err, "loading weights")
+	}
+	return m.loadTensors(f, path)
+}
+
+func (m *Model) maxWeightsBytes() int64 {
 	max := int64(1 << 20)
 	for _, p := range m.Store.Params() {
 		max += 8 * int64(p.Value.Shape().TotalSize())
 	}
-	f, err := safetensors.ReadFileMax(path, max)
-	if err != nil {
-		return errors.Wrap(err, "loading weights")
+	return max
+}
+
+// LoadSafetensors is Load from the bytes of a safetensors file; name
+// stands for the file in errors.
+func (m *Model) LoadSafetensors(data []byte, name string) error {
+	if int64(len(data)) > m.maxWeightsBytes() {
+		return errors.Errorf("loading weights: %s: %d bytes, over the %d a %s can fill", name, len(data), m.maxWeightsBytes(), m.Arch.Name)
 	}
+	f, err := safetensors.Read(bytes.NewReader(data))
+	if err != nil {
+		return errors.Wrapf(err, "loading weights: %s", name)
+	}
+	return m.loadTensors(f, name)
+}
+
+// loadTensors puts a decoded file's tensors into the model, all or none.
+func (m *Model) loadTensors(f *safetensors.File, path string) error {
 	if name := f.Metadata[metaModel]; name != "" && !m.Arch.answersTo(name) {
 		return errors.Errorf("loading weights: %s holds a %s model, not %s", path, name, m.Arch.Name)
+	}
+	if want := f.Metadata[metaSHA256]; want != "" {
+		if got := TensorsSHA256(f.Tensors); got != want {
+			return errors.Errorf("loading weights: %s: the tensors' SHA-256 is %s, its metadata says %s: the file is damaged", path, got, want)
+		}
 	}
 	values := make(map[*graph.Param]any, len(m.Store.Params()))
 	want := map[string]bool{}

@@ -37,6 +37,10 @@ type options struct {
 	list    bool
 	resume  bool
 	verbose bool
+	// modelSet says -model was given (-load reads the model's name from
+	// the file otherwise); command is the command line, for provenance.
+	modelSet bool
+	command  string
 	// maxData bounds the dataset's memory (loader.Options.MaxBytes); 0
 	// means no limit.
 	maxData int64
@@ -179,6 +183,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.modelSet = set["model"]
+	o.command = strings.Join(append([]string{"zoo"}, args...), " ")
 	switch {
 	case set["seeds"] && (set["repeats"] || set["seed"]):
 		return nil, errors.New("-seeds cannot be combined with -seed or -repeats")
@@ -238,6 +244,9 @@ func selectModels(spec string) ([]zoo.Architecture, error) {
 	return archs, nil
 }
 
+// stdin is what "zoo predict -" reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
 // run is the whole command; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgress bool) int {
 	if len(args) > 0 {
@@ -246,6 +255,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 			return runReport(ctx, args[1:], stdout, stderr)
 		case "compare":
 			return runCompare(ctx, args[1:], stdout, stderr)
+		case "predict":
+			return runPredict(ctx, args[1:], stdin, stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args, stderr)
@@ -260,6 +271,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 	if o.list {
 		return c.list(ctx)
 	}
+	if o.load != "" && !o.modelSet {
+		return c.evaluateLoaded(ctx, nil)
+	}
 	archs, err := selectModels(o.models)
 	if err != nil {
 		fmt.Fprintln(stderr, "zoo:", err)
@@ -267,10 +281,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 	}
 	if o.load != "" {
 		if len(archs) != 1 {
-			fmt.Fprintln(stderr, "zoo: -load evaluates one model: give it with -model")
+			fmt.Fprintln(stderr, "zoo: -load evaluates one model: give one -model, or none to use the file's")
 			return exitUsage
 		}
-		return c.evaluateLoaded(ctx, archs[0])
+		return c.evaluateLoaded(ctx, &archs[0])
 	}
 	return c.train(ctx, archs)
 }
@@ -463,7 +477,11 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 			name = fmt.Sprintf("%s-seed%d", a.Name, cfg.Seed)
 		}
 		path := filepath.Join(c.o.save, name+".safetensors")
-		if err := model.Save(path); err != nil {
+		prov := zoo.Provenance{
+			Dataset: dataset, Config: &cfg, Command: c.o.command, ZooVersion: c.env.ZooVersion,
+			TestAccuracy: res.TestAccuracy, Correct: res.Correct, Total: res.Total,
+		}
+		if err := model.SaveWithProvenance(path, prov); err != nil {
 			return rec, fmt.Errorf("%s (seed %d) trained, but its weights were not saved: %w", a.Name, cfg.Seed, err)
 		}
 		if c.progress {
@@ -474,13 +492,30 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 }
 
 // evaluateLoaded evaluates weights from -load on the test set; nothing is
-// trained, so nothing is recorded.
-func (c *command) evaluateLoaded(ctx context.Context, a zoo.Architecture) int {
+// trained, so nothing is recorded. With a nil architecture, the file's
+// metadata names the model.
+func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
+	if a == nil {
+		p, err := zoo.ReadProvenance(c.o.load)
+		if err == nil && p.Model == "" {
+			err = fmt.Errorf("%s does not say which model it holds: give it with -model", c.o.load)
+		}
+		if err != nil {
+			fmt.Fprintln(c.stderr, "zoo:", err)
+			return exitFailed
+		}
+		arch, err := zoo.Lookup(p.Model)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "zoo: %s: %v\n", c.o.load, err)
+			return exitFailed
+		}
+		a = &arch
+	}
 	if code := c.loadData(ctx); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
-	m, err := zoo.New(a, zoo.InputOf(test), 0)
+	m, err := zoo.New(*a, zoo.InputOf(test), 0)
 	if err == nil {
 		err = m.Load(c.o.load)
 	}

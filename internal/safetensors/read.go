@@ -85,44 +85,75 @@ func ReadFileMax(path string, max int64) (*File, error) {
 	return f, err
 }
 
-// read decodes from r; size is the total input size, or -1 if unknown.
-func read(r io.Reader, size int64) (*File, error) {
+// ReadMetadata reads only the header of the safetensors file at path and
+// returns its "__metadata__" strings (never nil): what the file says it
+// holds, without reading the tensors. The header is checked as ReadFile
+// checks it.
+func ReadMetadata(path string) (map[string]string, error) {
+	fh, size, err := inputfile.Open(path)
+	var nr *inputfile.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, &FormatError{File: path, Defect: inputfile.Kind(nr.Mode) + ", not a regular file"}
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, "safetensors: open")
+	}
+	defer fh.Close()
+	_, meta, _, _, err := readHeader(fh, size)
+	if fe, ok := err.(*FormatError); ok {
+		fe.File = path
+	} else if err != nil {
+		err = errors.Wrapf(err, "safetensors: %s", path)
+	}
+	return meta, err
+}
+
+// readHeader reads the length prefix and the header from r and checks the
+// tensors' layout; size is the total input size, or -1 if unknown. It
+// returns the entries, the metadata, the header's length and the buffer's.
+func readHeader(r io.Reader, size int64) (entries []entry, meta map[string]string, headerLen, total int64, err error) {
 	var lenBuf [8]byte
 	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
 		if isEOF(err) {
-			return nil, defectf("input shorter than the 8-byte header length")
+			return nil, nil, 0, 0, defectf("input shorter than the 8-byte header length")
 		}
-		return nil, errors.Wrap(err, "safetensors: read header length")
+		return nil, nil, 0, 0, errors.Wrap(err, "safetensors: read header length")
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
 	if n > MaxHeaderBytes {
-		return nil, defectf("header length %d exceeds the cap of %d bytes", n, MaxHeaderBytes)
+		return nil, nil, 0, 0, defectf("header length %d exceeds the cap of %d bytes", n, MaxHeaderBytes)
 	}
 	if size >= 0 && n > uint64(size-8) {
-		return nil, defectf("header length %d exceeds the %d bytes after the length prefix", n, size-8)
+		return nil, nil, 0, 0, defectf("header length %d exceeds the %d bytes after the length prefix", n, size-8)
 	}
 	if n < 2 {
-		return nil, defectf("header length %d is too small for a JSON object", n)
+		return nil, nil, 0, 0, defectf("header length %d is too small for a JSON object", n)
 	}
 	header, err := readN(r, int64(n))
 	if err != nil {
-		return nil, errors.Wrap(err, "safetensors: read header")
+		return nil, nil, 0, 0, errors.Wrap(err, "safetensors: read header")
 	}
 	if int64(len(header)) < int64(n) {
-		return nil, defectf("truncated header: declared %d bytes, got %d", n, len(header))
+		return nil, nil, 0, 0, defectf("truncated header: declared %d bytes, got %d", n, len(header))
 	}
-	entries, meta, err := parseHeader(header)
-	if err != nil {
-		return nil, err
+	if entries, meta, err = parseHeader(header); err != nil {
+		return nil, nil, 0, 0, err
 	}
-	total, err := layout(entries)
-	if err != nil {
-		return nil, err
+	if total, err = layout(entries); err != nil {
+		return nil, nil, 0, 0, err
 	}
+	return entries, meta, int64(n), total, nil
+}
 
+// read decodes from r; size is the total input size, or -1 if unknown.
+func read(r io.Reader, size int64) (*File, error) {
+	entries, meta, n, total, err := readHeader(r, size)
+	if err != nil {
+		return nil, err
+	}
 	var buf []byte
 	if size >= 0 {
-		have := size - 8 - int64(n)
+		have := size - 8 - n
 		if total > have {
 			return nil, defectf("data ends at byte %d but the buffer holds only %d bytes", total, have)
 		}

@@ -1,0 +1,22 @@
+// Package pretrained holds the seven course models trained by the zoo on
+// MNIST, embedded in the module (about 1.5 MB) so that they work offline
+// and in one call:
+//
+//	m, err := pretrained.Load("cnn2")   // a *zoo.Model with its weights
+//	p, err := m.NewPredictor(0)
+//
+// Each file is the zoo's own safetensors, loadable into the course's
+// PyTorch class with load_state_dict(strict=True), and carries its
+// provenance in its metadata (see zoo.Provenance): the model, the dataset,
+// the configuration and command that trained it, its test accuracy and
+// the counts behind it, the zoo's version and the SHA-256 of its tensors,
+// which loading checks.
+//
+// The weights are the course's protocol (SGD, learning rate 0.1, batch 100,
+// 5 epochs, seed 0) and are made again, from the repository's root, by
+//
+//	go run ./cmd/zoo -save pretrained/weights -out pretrained/weights/training.jsonl
+//
+// which also appends the runs' records to training.jsonl. The package is
+// separate from zoo so that programs importing zoo do not embed the files.
+package pretrained
