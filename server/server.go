@@ -102,9 +102,9 @@ func New(models ...Model) (http.Handler, error) {
 	}
 	var page bytes.Buffer
 	err := pageTemplate.Execute(&page, struct {
-		Models   []string
-		MaxBytes int
-	}{names, MaxBodyBytes})
+		Models []string
+		MaxMiB int
+	}{names, MaxBodyBytes >> 20})
 	if err != nil {
 		return nil, errors.Wrap(err, "server: rendering the page")
 	}
