@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pkg/errors"
+	"github.com/rogpeppe/go-internal/lockedfile"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/inputfile"
@@ -245,20 +246,16 @@ func (r *ResultsFile) Append(rec Record) error {
 		_, err := r.stream.Write(line)
 		return errors.Wrapf(err, "writing a record to %s", r.path)
 	}
-	// Read and write: the last byte is read to detect a torn line.
-	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return errors.Wrap(err, "results file")
-	}
-	defer f.Close()
-	unlock, err := lockFile(f)
+	// Read and write: the last byte is read to detect a torn line. The
+	// lock (the go command's own, flock or LockFileEx) is held until Close.
+	f, err := lockedfile.OpenFile(r.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return errors.Wrapf(err, "locking %s", r.path)
 	}
-	defer unlock()
+	defer f.Close()
 	// A torn last line (a process killed mid-write before this one) would
 	// swallow this record: start on a fresh line.
-	if torn, err := endsTorn(f); err != nil {
+	if torn, err := endsTorn(f.File); err != nil {
 		return errors.Wrapf(err, "results file %s", r.path)
 	} else if torn {
 		line = append([]byte{'\n'}, line...)
