@@ -77,13 +77,20 @@ type Result struct {
 	EpochTestAccuracy []float64
 }
 
-// Progress is reported after each epoch.
+// Progress is reported after every training step and after each epoch.
+// After a step, EpochEnd is false and Loss is the mean loss of the epoch's
+// steps so far; after an epoch, EpochEnd is true, Loss is the epoch's mean
+// loss and, with Config.EvalEveryEpoch, TestAccuracy is set. A callback
+// runs on the training goroutine: it should return quickly (a progress bar
+// redraws at most a few times a second).
 type Progress struct {
 	Model         string
 	Epoch, Epochs int // Epoch counts from 1
+	Step, Steps   int // steps of this epoch done, and in all; Step == Steps at its end
+	EpochEnd      bool
 	Loss          float64
 	Seconds       float64 // training time so far
-	TestAccuracy  float64 // with Config.EvalEveryEpoch, else 0
+	TestAccuracy  float64 // after an epoch, with Config.EvalEveryEpoch; else 0
 }
 
 // MaxLoss is the largest training loss taken for learning: a classifier's
@@ -219,8 +226,12 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 				return nil, &DivergedError{Model: m.Arch.Name, Epoch: epoch, Step: step + 1, Loss: loss}
 			}
 			sum += loss
+			if progress != nil {
+				progress(Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: step + 1, Steps: steps,
+					Loss: sum / float64(step+1), Seconds: (time.Since(start) - evalTime).Seconds()})
+			}
 		}
-		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Loss: sum / float64(steps)}
+		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps, EpochEnd: true, Loss: sum / float64(steps)}
 		res.EpochLoss = append(res.EpochLoss, p.Loss)
 		if test != nil {
 			evalStart := time.Now()

@@ -37,6 +37,7 @@ type options struct {
 	list    bool
 	resume  bool
 	verbose bool
+	quiet   bool
 	// modelSet says -model was given (-load reads the model's name from
 	// the file otherwise); command is the command line, for provenance.
 	modelSet bool
@@ -168,7 +169,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.save, "save", "", "`folder` to write each trained model to, as MODEL.safetensors")
 	fs.StringVar(&o.load, "load", "", "safetensors weights `file` to evaluate instead of training (one model)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
-	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
+	fs.BoolVar(&o.verbose, "v", false, "also say on stderr where the data was looked for and what was saved")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr (a bar on a terminal, else a line every few seconds)")
 	fs.Usage = func() {} // flag calls it on every error too
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -248,7 +250,7 @@ func selectModels(spec string) ([]zoo.Architecture, error) {
 var stdin io.Reader = os.Stdin
 
 // run is the whole command; it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgress bool) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal bool) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "report":
@@ -267,7 +269,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		fmt.Fprintf(stderr, "zoo: %v (zoo -h lists the flags)\n", err)
 		return exitUsage
 	}
-	c := &command{o: o, stdout: stdout, stderr: stderr, progress: showProgress || o.verbose}
+	mode := progressLines
+	switch {
+	case o.quiet:
+		mode = progressNone
+	case terminal:
+		mode = progressBar
+	}
+	c := &command{o: o, stdout: stdout, stderr: stderr, mode: mode}
 	if o.list {
 		return c.list(ctx)
 	}
@@ -293,7 +302,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 type command struct {
 	o              *options
 	stdout, stderr io.Writer
-	progress       bool // progress lines on stderr
+	mode           progressMode
+	rep            *progressReporter
 
 	data    *loader.Split
 	results *zoo.ResultsFile
@@ -312,8 +322,9 @@ func (c *command) failed(ctx context.Context, doing string, err error) int {
 	return exitFailed
 }
 
+// logf tells, with -v, where the data was looked for.
 func (c *command) logf(format string, args ...any) {
-	if c.progress {
+	if c.o.verbose {
 		fmt.Fprintf(c.stderr, "zoo: "+format+"\n", args...)
 	}
 }
@@ -356,39 +367,55 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	}
 	c.env = zoo.CurrentEnvironment()
 	dataset := c.data.Train.Name
-	var table resultsTable
-	code = exitOK
+	// The plan: every model with every seed, in order; runs recorded
+	// already (-resume) go straight to the table.
+	type planned struct {
+		a   zoo.Architecture
+		cfg zoo.Config
+	}
+	var plan []planned
 	for _, a := range archs {
 		for _, seed := range c.o.seeds {
 			cfg := c.o.cfg
 			cfg.Seed = seed
-			if rec, ok := done[zoo.RunKey(a.Name, dataset, cfg)]; ok {
-				if c.progress {
-					fmt.Fprintf(c.stderr, "%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
-				}
-				table.add(rec)
-				continue
-			}
-			rec, err := c.trainOne(ctx, a, cfg)
-			if ctx.Err() != nil {
-				fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
-				table.print(c.stdout)
-				return exitInterrupted
-			}
-			if err != nil && rec.Status == "" {
-				table.print(c.stdout)
-				return c.failed(ctx, "training "+a.Name, err)
-			}
-			if err != nil {
-				fmt.Fprintln(c.stderr, "zoo:", err)
-				code = exitFailed
-			}
-			if err := c.results.Append(rec); err != nil {
-				table.print(c.stdout)
-				return c.failed(ctx, "writing the results", err)
-			}
-			table.add(rec)
+			plan = append(plan, planned{a, cfg})
 		}
+	}
+	todo := 0
+	for _, p := range plan {
+		if _, ok := done[zoo.RunKey(p.a.Name, dataset, p.cfg)]; !ok {
+			todo++
+		}
+	}
+	c.rep = newProgressReporter(c.mode, c.stderr, todo)
+	var table resultsTable
+	code = exitOK
+	for _, p := range plan {
+		a, cfg, seed := p.a, p.cfg, p.cfg.Seed
+		if rec, ok := done[zoo.RunKey(a.Name, dataset, cfg)]; ok {
+			c.rep.printf("%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
+			table.add(rec)
+			continue
+		}
+		rec, err := c.trainOne(ctx, a, cfg)
+		if ctx.Err() != nil {
+			fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
+			table.print(c.stdout)
+			return exitInterrupted
+		}
+		if err != nil && rec.Status == "" {
+			table.print(c.stdout)
+			return c.failed(ctx, "training "+a.Name, err)
+		}
+		if err != nil {
+			fmt.Fprintln(c.stderr, "zoo:", err)
+			code = exitFailed
+		}
+		if err := c.results.Append(rec); err != nil {
+			table.print(c.stdout)
+			return c.failed(ctx, "writing the results", err)
+		}
+		table.add(rec)
 	}
 	table.print(c.stdout)
 	return code
@@ -450,18 +477,10 @@ func checkWritableDir(dir string) error {
 // finished run whose weights could not be saved (its record is kept); other
 // errors return no record.
 func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
-	progress := func(p zoo.Progress) {
-		if !c.progress {
-			return
-		}
-		line := fmt.Sprintf("%-8s seed %d  epoch %d/%d  loss %.4f  %.1fs", p.Model, cfg.Seed, p.Epoch, p.Epochs, p.Loss, p.Seconds)
-		if cfg.EvalEveryEpoch {
-			line += fmt.Sprintf("  test accuracy %.2f%%", 100*p.TestAccuracy)
-		}
-		fmt.Fprintln(c.stderr, line)
-	}
 	dataset := c.data.Train.Name
-	res, model, err := zoo.Run(ctx, a, c.data, cfg, progress)
+	c.rep.start(a.Name, cfg.Seed, cfg, c.data.Train.Head(cfg.TrainSamples).N/cfg.BatchSize)
+	res, model, err := zoo.Run(ctx, a, c.data, cfg, c.rep.update)
+	c.rep.finish()
 	var diverged *zoo.DivergedError
 	if errors.As(err, &diverged) {
 		params, _ := a.Params(zoo.InputOf(c.data.Train))
@@ -484,8 +503,8 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 		if err := model.SaveWithProvenance(path, prov); err != nil {
 			return rec, fmt.Errorf("%s (seed %d) trained, but its weights were not saved: %w", a.Name, cfg.Seed, err)
 		}
-		if c.progress {
-			fmt.Fprintf(c.stderr, "%-8s saved to %s\n", a.Name, path)
+		if c.o.verbose {
+			c.rep.printf("%-8s saved to %s\n", a.Name, path)
 		}
 	}
 	return rec, nil
