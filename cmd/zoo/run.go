@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -174,7 +175,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Usage = func() {} // flag calls it on every error too
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
+			fmt.Fprintf(stderr, "%s\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", commandsUsage, strings.Join(zoo.Names(), ", "))
 			fs.SetOutput(stderr)
 			fs.PrintDefaults()
 		}
@@ -246,6 +247,52 @@ func selectModels(spec string) ([]zoo.Architecture, error) {
 	return archs, nil
 }
 
+// commandsUsage lists the command's forms.
+const commandsUsage = `usage: zoo [flags]                 train and compare models (zoo -h: the flags)
+       zoo predict [flags] IMAGE...  classify pictures with the pretrained models
+       zoo report [-out DIR] FILE... a report of results files
+       zoo compare A B               two results files side by side
+       zoo help [command]            this, or a command's flags
+       zoo version                   the zoo's version
+`
+
+// runHelp is "zoo help [command]": the usage on stdout.
+func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 {
+		fmt.Fprintln(stderr, "zoo: help takes one command at most (usage: zoo help [command])")
+		return exitUsage
+	}
+	if len(args) == 0 || args[0] == "train" {
+		_, err := parseFlags([]string{"-h"}, stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitFailed
+	}
+	switch args[0] {
+	case "report", "compare", "predict":
+		return run(ctx, []string{args[0], "-h"}, stdout, stdout, false)
+	case "help":
+		fmt.Fprint(stdout, commandsUsage)
+		return exitOK
+	case "version":
+		fmt.Fprintln(stdout, "usage: zoo version\n\nPrints the zoo's module version, its VCS revision when built from a checkout, and the Go version and platform.")
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "zoo: help: unknown command %q\n%s", args[0], commandsUsage)
+	return exitUsage
+}
+
+// runVersion is "zoo version".
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "zoo: version takes no arguments")
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "zoo %s %s %s/%s\n", zoo.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return exitOK
+}
+
 // stdin is what "zoo predict -" reads; tests replace it.
 var stdin io.Reader = os.Stdin
 
@@ -259,6 +306,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 			return runCompare(ctx, args[1:], stdout, stderr)
 		case "predict":
 			return runPredict(ctx, args[1:], stdin, stdout, stderr)
+		case "help":
+			return runHelp(ctx, args[1:], stdout, stderr)
+		case "version":
+			return runVersion(args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args, stderr)
