@@ -66,9 +66,29 @@ type Record struct {
 // ConfigHash identifies a configuration on a dataset regardless of the seed,
 // so that the runs of several seeds group together: the first 12 hex digits
 // of the SHA-256 of the settings that change results (the evaluation batch
-// size does not).
+// size does not). The course's plain SGD hashes as it always has.
 func ConfigHash(dataset string, c Config) string {
 	key := fmt.Sprintf("dataset=%s epochs=%d lr=%v batch=%d train=%d test=%d", dataset, c.Epochs, c.LR, c.BatchSize, c.TrainSamples, c.TestSamples)
+	// Plain SGD adds nothing, so that the course's runs keep their hashes;
+	// other optimizers add their effective settings (the momentum
+	// optimizer is SGD with a momentum, and hashes as such).
+	if !c.plainSGD() {
+		kind := c.optimizerName()
+		if kind == OptimizerMomentum {
+			kind = OptimizerSGD
+		}
+		key += fmt.Sprintf(" optimizer=%s wd=%v warmup=%d schedule=%s", kind, c.WeightDecay, c.WarmupEpochs, c.Schedule)
+		if c.Schedule == ScheduleStep {
+			key += fmt.Sprintf(" step=%d gamma=%v", c.StepSize, c.gamma())
+		}
+		switch kind {
+		case OptimizerSGD:
+			key += fmt.Sprintf(" momentum=%v dampening=%v nesterov=%v", c.momentum(), c.Dampening, c.Nesterov)
+		default:
+			b1, b2, eps := c.adamParams()
+			key += fmt.Sprintf(" betas=%v,%v eps=%v", b1, b2, eps)
+		}
+	}
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:6])
 }
