@@ -9,9 +9,11 @@
 //	go run ./cmd/zoo report -out zoo-report zoo-results.jsonl   # Markdown, CSV, plots
 //	go run ./cmd/zoo compare a.jsonl b.jsonl                    # two result sets side by side
 //	go run ./cmd/zoo -dataset cifar10     # another catalog dataset, or -dataset DIR
+//	go run ./cmd/zoo serve                # draw a digit at http://127.0.0.1:8080/, every model answers
 //
 // Results go to stdout as a table and are appended, one JSON line per run,
-// to the results file (-out). Progress goes to stderr when it is a terminal.
+// to the results file (-out). Progress goes to stderr: a bar on a terminal,
+// else a line every few seconds and one per epoch (-quiet: none).
 // Exit status: 0 on success, 1 when a run failed or diverged, 2 for bad
 // usage, 130 or 143 when interrupted by SIGINT or SIGTERM (finished runs are
 // kept in the results file). A first signal stops the command at its next

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -324,5 +325,31 @@ func TestSeedsAndResume(t *testing.T) {
 	}
 	if again, _ := os.ReadFile(out); string(again) != string(first) {
 		t.Error("-resume appended records")
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "version")
+	if code != exitOK || !strings.HasPrefix(stdout, "zoo ") || !strings.Contains(stdout, runtime.Version()) || stderr != "" {
+		t.Errorf("version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runCmd(t, "help")
+	if code != exitOK || !strings.Contains(stdout, "zoo predict [flags] IMAGE...") || !strings.Contains(stdout, "-max-data size") || !strings.Contains(stdout, "-seeds seeds") {
+		t.Errorf("help: exit %d, stdout:\n%s", code, stdout)
+	}
+	for _, sub := range []string{"report", "compare", "predict", "serve"} {
+		code, stdout, stderr := runCmd(t, "help", sub)
+		if code != exitOK || !strings.Contains(stdout, "usage: zoo "+sub) || stderr != "" {
+			t.Errorf("help %s: exit %d, stdout %q, stderr %q", sub, code, stdout, stderr)
+		}
+	}
+	code, _, stderr = runCmd(t, "help", "nope")
+	if code != exitUsage || !strings.HasPrefix(stderr, `zoo: help: unknown command "nope"`) {
+		t.Errorf("help nope: exit %d, stderr %q", code, stderr)
+	}
+	// A bad flag: its error once, on one line, no usage dump.
+	code, _, stderr = runCmd(t, "-epochs", "x")
+	if code != exitUsage || stderr != "zoo: invalid value \"x\" for flag -epochs: parse error (zoo -h lists the flags)\n" {
+		t.Errorf("bad flag: exit %d, stderr %q", code, stderr)
 	}
 }
