@@ -51,7 +51,8 @@
   }
 
   pad.addEventListener("pointerdown", (e) => {
-    if (e.pointerType === "mouse" && e.button !== 0) return;
+    // One pen: a second finger or a right button draws nothing.
+    if (!e.isPrimary || (e.pointerType === "mouse" && e.button !== 0)) return;
     e.preventDefault();
     pad.setPointerCapture(e.pointerId);
     drawing = true;
@@ -63,7 +64,7 @@
   });
 
   pad.addEventListener("pointermove", (e) => {
-    if (!drawing) return;
+    if (!drawing || !e.isPrimary) return;
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
     ctx.beginPath();
     ctx.moveTo(last[0], last[1]);
@@ -75,8 +76,8 @@
     changed();
   });
 
-  function lift() {
-    if (!drawing) return;
+  function lift(e) {
+    if (!drawing || !e.isPrimary) return;
     drawing = false;
     flush();
   }
