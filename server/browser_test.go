@@ -97,7 +97,9 @@ func TestBrowserDrawsDigits(t *testing.T) {
 	consoleCtx, stopConsole := context.WithCancel(ctx)
 	defer stopConsole()
 	messages := chromedp.Console(consoleCtx)
+	consoleDone := make(chan struct{})
 	go func() {
+		defer close(consoleDone)
 		for m, err := range messages {
 			if err != nil {
 				return
@@ -113,15 +115,13 @@ func TestBrowserDrawsDigits(t *testing.T) {
 		W float64 `json:"w"`
 		H float64 `json:"h"`
 	}
-	var pad rect
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL),
-		chromedp.WaitVisible(chromedp.CSS("#pad")),
-		chromedp.Func(func(ctx context.Context, t *chromedp.Target) (err error) {
-			pad, err = chromedp.Evaluate[rect](`(() => { const r = document.getElementById("pad").getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; })()`)(ctx, t)
-			return err
-		}),
-	)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL), chromedp.WaitVisible(chromedp.CSS("#pad"))); err != nil {
+		t.Fatal(err)
+	}
+	pad, err := chromedp.Run(ctx, chromedp.Evaluate[rect](`(() => {
+		const r = document.getElementById("pad").getBoundingClientRect();
+		return {x: r.left, y: r.top, w: r.width, h: r.height};
+	})()`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,6 +213,7 @@ func TestBrowserDrawsDigits(t *testing.T) {
 		}
 	}
 	stopConsole()
+	<-consoleDone
 	consoleMu.Lock()
 	for _, m := range console {
 		t.Errorf("the page's console: %s", m)
