@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -44,6 +46,11 @@ type options struct {
 	// maxData bounds the dataset's memory (loader.Options.MaxBytes); 0
 	// means no limit.
 	maxData int64
+	// idleTimeout and retries are the download settings as
+	// loader.Options takes them: 0 leaves them to the environment, negative
+	// means none.
+	idleTimeout time.Duration
+	retries     int
 
 	// dataset is -dataset resolved: a catalog entry, or (folder.Dir set) a
 	// folder of one's own with the file names and classes of its flags.
@@ -161,7 +168,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.folder.TestImages, "test-images", "", "with -dataset DIR: test images file in DIR (default "+loader.MNIST.TestImages.Name+")")
 	fs.StringVar(&o.folder.TestLabels, "test-labels", "", "with -dataset DIR: test labels file in DIR (default "+loader.MNIST.TestLabels.Name+")")
 	fs.IntVar(&o.folder.Classes, "classes", 0, "with -dataset DIR: number of classes (default: largest label + 1)")
-	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
+	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset, or a folder per dataset (DIR/mnist, DIR/fashion-mnist, ...) (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
+	idle := fs.Duration("download-idle-timeout", loader.DefaultIdleTimeout, "give a download try up after `duration` without data, and try again (0: never; if not given, $"+loader.IdleTimeoutEnv+")")
+	retries := fs.Int("download-retries", loader.DefaultRetries, "tries again per mirror after a transient download failure, waiting 1s, 2s, 4s, ... (0: none; if not given, $"+loader.RetriesEnv+")")
 	fs.Var(byteSize{&o.maxData}, "max-data", "memory the dataset's files may `size` up to, as their headers declare, checked before they are read (0: no limit)")
 	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines `file` each run is appended to (or a pipe, or /dev/null)")
 	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
@@ -203,6 +212,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("-seeds is empty")
 	}
 	if err := o.selectDataset(*dataset, set); err != nil {
+		return nil, err
+	}
+	if err := o.setDownload(*idle, *retries, set); err != nil {
 		return nil, err
 	}
 	if o.load != "" && (set["resume"] || set["save"] || len(o.seeds) > 1 || set["eval-every-epoch"]) {
@@ -320,7 +332,11 @@ func (c *command) logf(format string, args ...any) {
 
 // loadData loads the selected dataset and checks the batch against it.
 func (c *command) loadData(ctx context.Context) int {
-	data, err := c.o.loadData(ctx, c.logf)
+	var progress func(string, int64, int64)
+	if c.progress {
+		progress = newDownloadMeter(c.stderr, c.o.datasetName()).progress
+	}
+	data, err := c.o.loadData(ctx, c.logf, progress)
 	if err != nil {
 		return c.failed(ctx, "loading "+c.o.datasetName(), err)
 	}
@@ -556,8 +572,46 @@ func (o *options) selectDataset(v string, set map[string]bool) error {
 	return nil
 }
 
-// loadData loads the selected dataset.
-func (o *options) loadData(ctx context.Context, logf func(string, ...any)) (*loader.Split, error) {
+// maxRetries bounds -download-retries: more only delays the next mirror.
+const maxRetries = 100
+
+// setDownload takes -download-idle-timeout and -download-retries when given
+// (a flag beats the environment, which beats the defaults) and, for a
+// catalog dataset, checks the environment's settings now rather than when a
+// download starts.
+func (o *options) setDownload(idle time.Duration, retries int, set map[string]bool) error {
+	if set["download-idle-timeout"] {
+		if idle < 0 {
+			return fmt.Errorf("-download-idle-timeout must not be negative, got %s (0: never)", idle)
+		}
+		// 0 is "none" on the command line, "not set" in loader.Options.
+		o.idleTimeout = cmp.Or(idle, -1)
+	}
+	if set["download-retries"] {
+		if retries < 0 || retries > maxRetries {
+			return fmt.Errorf("-download-retries must be 0 to %d, got %d", maxRetries, retries)
+		}
+		o.retries = cmp.Or(retries, -1)
+	}
+	if o.folder.Dir != "" {
+		return nil
+	}
+	_, _, err := o.loaderOptions(nil, nil).DownloadSettings()
+	return err
+}
+
+// loaderOptions are the options of loader.Load for the flags.
+func (o *options) loaderOptions(logf func(string, ...any), progress func(file string, done, total int64)) loader.Options {
+	budget := o.maxData
+	if budget == 0 {
+		budget = -1 // no limit
+	}
+	return loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget, IdleTimeout: o.idleTimeout, Retries: o.retries, Progress: progress}
+}
+
+// loadData loads the selected dataset; logf and progress, if set, follow
+// the search and the downloads.
+func (o *options) loadData(ctx context.Context, logf func(string, ...any), progress func(file string, done, total int64)) (*loader.Split, error) {
 	budget := o.maxData
 	if budget == 0 {
 		budget = -1 // no limit
@@ -571,7 +625,7 @@ func (o *options) loadData(ctx context.Context, logf func(string, ...any)) (*loa
 		f.MaxBytes = budget
 		data, err = loader.LoadFolder(ctx, f)
 	} else {
-		data, err = loader.Load(ctx, o.dataset, loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget})
+		data, err = loader.Load(ctx, o.dataset, o.loaderOptions(logf, progress))
 	}
 	var be *loader.BudgetError
 	if errors.As(err, &be) {
@@ -587,7 +641,7 @@ func (o *options) input(ctx context.Context) (zoo.Input, error) {
 		e := o.dataset
 		return zoo.Input{Channels: e.Channels, Height: e.Height, Width: e.Width, Classes: e.Classes}, nil
 	}
-	data, err := o.loadData(ctx, nil)
+	data, err := o.loadData(ctx, nil, nil)
 	if err != nil {
 		return zoo.Input{}, err
 	}
