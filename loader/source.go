@@ -153,7 +153,7 @@ func (o Options) downloadOptions() (DownloadOptions, error) {
 	if retries == 0 {
 		retries = -1
 	}
-	return DownloadOptions{IdleTimeout: idle, Retries: retries, Progress: o.Progress, Logf: o.Logf}, nil
+	return DownloadOptions{IdleTimeout: idle, Retries: retries, Progress: o.Progress}, nil
 }
 
 // Load finds entry e's files and loads them, trying in turn: opts.Dir alone
@@ -310,6 +310,7 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	if err != nil {
 		return "", errors.Wrapf(err, "%s", e.Name)
 	}
+	dopts.Logf = func(format string, args ...any) { logf(e.Name+": "+format, args...) }
 	for _, f := range e.Downloads() {
 		// Good files already in the cache are kept; only the rest is fetched.
 		if verifyFile(ctx, cache, f) == nil {
