@@ -44,8 +44,9 @@ type Split struct {
 // it is corrupt or not the expected file. Want and Got read like
 // "9912422 bytes" or "md5 f68b3c2dcbeaaa9fbdd348bbdeb94873".
 //
-// When the file is known to be another file of the catalog, Is names it
-// and Dataset is the dataset the file was wanted for.
+// Dataset is the dataset the file was wanted for, when known; Is, when the
+// file is another file of the catalog (another dataset's, or this one's
+// under another name), names that file.
 type ChecksumError struct {
 	File      string
 	Want, Got string

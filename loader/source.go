@@ -169,9 +169,8 @@ func (o Options) downloadOptions() (DownloadOptions, error) {
 // source it came from, and no other source is tried. A file that fails its
 // size or MD5 check but is another catalog file (another dataset's, or
 // this one's under another name) is named as such in the *ChecksumError.
-// ctx's cancellation
-// stops the search and every read and download, with an error for which
-// errors.Is(err, ctx.Err()) holds.
+// ctx's cancellation stops the search and every read and download, with an
+// error for which errors.Is(err, ctx.Err()) holds.
 func Load(ctx context.Context, e Entry, opts Options) (*Split, error) {
 	var split *Split
 	_, err := resolve(ctx, e, opts, func(dir string) error {
@@ -226,15 +225,20 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	// named uses the folder the user named, or its folder for e.
 	named := func(where, root string) (string, error) {
 		dir, found := dataDir(root, e)
-		if names := folderNames(e); found {
+		err := use(dir)
+		if err == nil {
+			return dir, nil
+		}
+		var ce *ChecksumError
+		names := folderNames(e)
+		switch {
+		case found:
 			where += " (its " + filepath.Base(dir) + " folder)"
-		} else if len(names) > 0 {
+		case len(names) > 0 && (errors.Is(err, fs.ErrNotExist) || errors.As(err, &ce)):
+			// Files missing or wrong: perhaps a root without e's folder.
 			where += " (no " + strings.Join(names, " or ") + " folder in it)"
 		}
-		if err := use(dir); err != nil {
-			return "", wrap(err, where)
-		}
-		return dir, nil
+		return "", wrap(err, where)
 	}
 	if opts.Dir != "" {
 		return named("data dir "+opts.Dir, opts.Dir)
