@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -71,8 +73,48 @@ func (o *options) selectDataset(v string, set map[string]bool, folderFlags bool)
 	return dataset{folder: f}, nil
 }
 
-// load reads the dataset within the -max-data budget.
-func (o *options) loadDataset(ctx context.Context, d dataset, logf func(string, ...any)) (*loader.Split, error) {
+// maxRetries bounds -download-retries: more only delays the next mirror.
+const maxRetries = 100
+
+// setDownload takes -download-idle-timeout and -download-retries when given
+// (a flag beats the environment, which beats the defaults) and, when a
+// catalog dataset is selected, checks the environment's settings now rather
+// than when a download starts.
+func (o *options) setDownload(idle time.Duration, retries int, set map[string]bool) error {
+	if set["download-idle-timeout"] {
+		if idle < 0 {
+			return fmt.Errorf("-download-idle-timeout must not be negative, got %s (0: never)", idle)
+		}
+		// 0 is "none" on the command line, "not set" in loader.Options.
+		o.idleTimeout = cmp.Or(idle, -1)
+	}
+	if set["download-retries"] {
+		if retries < 0 || retries > maxRetries {
+			return fmt.Errorf("-download-retries must be 0 to %d, got %d", maxRetries, retries)
+		}
+		o.retries = cmp.Or(retries, -1)
+	}
+	for _, d := range o.datasets {
+		if d.folder.Dir == "" {
+			_, _, err := o.loaderOptions(nil, nil).DownloadSettings()
+			return err
+		}
+	}
+	return nil
+}
+
+// loaderOptions are the options of loader.Load for the flags.
+func (o *options) loaderOptions(logf func(string, ...any), progress func(file string, done, total int64)) loader.Options {
+	budget := o.maxData
+	if budget == 0 {
+		budget = -1 // no limit
+	}
+	return loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget, IdleTimeout: o.idleTimeout, Retries: o.retries, Progress: progress}
+}
+
+// loadDataset reads the dataset within the -max-data budget; logf and
+// progress, if set, follow the search and the downloads.
+func (o *options) loadDataset(ctx context.Context, d dataset, logf func(string, ...any), progress func(file string, done, total int64)) (*loader.Split, error) {
 	budget := o.maxData
 	if budget == 0 {
 		budget = -1 // no limit
@@ -86,7 +128,7 @@ func (o *options) loadDataset(ctx context.Context, d dataset, logf func(string, 
 		f.MaxBytes = budget
 		data, err = loader.LoadFolder(ctx, f)
 	} else {
-		data, err = loader.Load(ctx, d.entry, loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget})
+		data, err = loader.Load(ctx, d.entry, o.loaderOptions(logf, progress))
 	}
 	var be *loader.BudgetError
 	if errors.As(err, &be) {
@@ -102,7 +144,7 @@ func (o *options) input(ctx context.Context, d dataset) (zoo.Input, error) {
 		e := d.entry
 		return zoo.Input{Channels: e.Channels, Height: e.Height, Width: e.Width, Classes: e.Classes}, nil
 	}
-	data, err := o.loadDataset(ctx, d, nil)
+	data, err := o.loadDataset(ctx, d, nil, nil)
 	if err != nil {
 		return zoo.Input{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -35,6 +36,11 @@ type options struct {
 	// maxData bounds the dataset's memory (loader.Options.MaxBytes); 0
 	// means no limit.
 	maxData int64
+	// idleTimeout and retries are the download settings as
+	// loader.Options takes them: 0 leaves them to the environment, negative
+	// means none.
+	idleTimeout time.Duration
+	retries     int
 
 	// The grid: every combination of these with every model and seed is
 	// one run (see plan.go).
@@ -268,7 +274,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.folder.TestImages, "test-images", "", "with -dataset DIR: test images file in DIR (default "+loader.MNIST.TestImages.Name+")")
 	fs.StringVar(&o.folder.TestLabels, "test-labels", "", "with -dataset DIR: test labels file in DIR (default "+loader.MNIST.TestLabels.Name+")")
 	fs.IntVar(&o.folder.Classes, "classes", 0, "with -dataset DIR: number of classes (default: largest label + 1)")
-	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
+	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset, or a folder per dataset (DIR/mnist, DIR/fashion-mnist, ...) (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
+	idle := fs.Duration("download-idle-timeout", loader.DefaultIdleTimeout, "give a download try up after `duration` without data, and try again (0: never; if not given, $"+loader.IdleTimeoutEnv+")")
+	retries := fs.Int("download-retries", loader.DefaultRetries, "tries again per mirror after a transient download failure, waiting 1s, 2s, 4s, ... (0: none; if not given, $"+loader.RetriesEnv+")")
 	fs.Var(byteSize{&o.maxData}, "max-data", "memory the dataset's files may `size` up to, as their headers declare, checked before they are read (0: no limit)")
 	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines `file` each run is appended to (or a pipe, or /dev/null); {shard} in it becomes the shard, e.g. 2-of-4")
 	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
@@ -321,6 +329,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 	}
 	if err := o.selectDatasets(datasets, set); err != nil {
+		return nil, err
+	}
+	if err := o.setDownload(*idle, *retries, set); err != nil {
 		return nil, err
 	}
 	grid := len(o.lrs) * len(o.batches) * len(o.optimizers) * len(o.datasets)

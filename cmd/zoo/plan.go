@@ -184,7 +184,7 @@ func (c *command) printPlan(ctx context.Context, runs []planned, total int, s *s
 		if d.folder.Dir != "" {
 			// A folder's records carry a name with a fingerprint of its
 			// files: read it to print the hashes its records will have.
-			data, err := c.o.loadDataset(ctx, d, nil)
+			data, err := c.o.loadDataset(ctx, d, nil, nil)
 			if err != nil {
 				return c.failed(ctx, "reading "+d.name(), err)
 			}

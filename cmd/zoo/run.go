@@ -154,7 +154,11 @@ func (c *command) logf(format string, args ...any) {
 // loadDataset loads dataset d and checks the batch sizes against it.
 func (c *command) loadDataset(ctx context.Context, d dataset) int {
 	c.data = nil // the previous dataset's memory goes first
-	data, err := c.o.loadDataset(ctx, d, c.logf)
+	var progress func(string, int64, int64)
+	if c.mode == progressBar || c.o.verbose {
+		progress = newDownloadMeter(c.stderr, d.name()).progress
+	}
+	data, err := c.o.loadDataset(ctx, d, c.logf, progress)
 	if err != nil {
 		return c.failed(ctx, "loading "+d.name(), err)
 	}

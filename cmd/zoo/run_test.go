@@ -62,6 +62,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-seeds", "9223372036854775808"}, "seed 9223372036854775808 is out of range"},
 		{[]string{"-seeds", strings.Repeat("1,", 10000) + "1"}, "10001 seeds, more than the 10000"},
 		{[]string{"-max-data", "lots"}, `"lots" is not a size`},
+		{[]string{"-download-idle-timeout", "-1s"}, "-download-idle-timeout must not be negative, got -1s (0: never)"},
+		{[]string{"-download-idle-timeout", "45"}, `invalid value "45" for flag -download-idle-timeout`},
+		{[]string{"-download-retries", "-1"}, "-download-retries must be 0 to 100, got -1"},
+		{[]string{"-download-retries", "101"}, "-download-retries must be 0 to 100, got 101"},
 		{[]string{"-batch", "70000"}, "-batch 70000 is larger than the 60000 training samples"},
 		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
