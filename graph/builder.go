@@ -90,6 +90,9 @@ func (b *Builder) record(kind, name string, x, y *G.Node) *G.Node {
 		unique = fmt.Sprintf("%s#%d", name, i)
 	}
 	b.outputs = append(b.outputs, Output{Name: unique, Kind: kind, Node: y})
+	if b.named == nil { // a Builder made without NewBuilder
+		b.named = map[*G.Node]string{}
+	}
 	b.named[y] = unique
 	return y
 }
