@@ -172,7 +172,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Usage = func() {} // flag calls it on every error too
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
+			fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n       %s\n       %s\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", predictUsage, inspectUsage, strings.Join(zoo.Names(), ", "))
 			fs.SetOutput(stderr)
 			fs.PrintDefaults()
 		}
@@ -257,6 +257,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 			return runCompare(ctx, args[1:], stdout, stderr)
 		case "predict":
 			return runPredict(ctx, args[1:], stdin, stdout, stderr)
+		case "inspect":
+			return runInspect(ctx, args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args, stderr)
