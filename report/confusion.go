@@ -25,6 +25,9 @@ type ConfusionPanel struct {
 	Title   string        // e.g. "cnn2, 3 runs: 98.85% right"
 	Classes []string      // the classes' names; nil: their numbers
 	Matrix  zoo.Confusion // counts: rows the true classes, columns the predicted
+	// True and Predicted name the axes of rows and columns: "" for "true"
+	// and "predicted" (the notebooks write them in Spanish).
+	True, Predicted string
 }
 
 // The size of a confusion panel, in inches, and the figure's columns.
@@ -157,8 +160,13 @@ func confusionPlot(pn ConfusionPanel) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = pn.Title
 	p.Title.Padding = vg.Points(6)
-	p.X.Label.Text = "predicted"
-	p.Y.Label.Text = "true"
+	p.X.Label.Text, p.Y.Label.Text = "predicted", "true"
+	if pn.Predicted != "" {
+		p.X.Label.Text = pn.Predicted
+	}
+	if pn.True != "" {
+		p.Y.Label.Text = pn.True
+	}
 	right := plotter.NewHeatMap(confusionGrid{pct: pct, diagonal: true}, whiteTo(confusionRight, 64))
 	right.Min, right.Max = 0, 100
 	errs := plotter.NewHeatMap(confusionGrid{pct: pct}, whiteTo(confusionError, 64))
