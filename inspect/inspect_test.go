@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 	"reflect"
 	"testing"
 
@@ -210,5 +211,62 @@ func TestFeatureMapsOfEveryModel(t *testing.T) {
 				t.Error("a layer whose shape does not fit its values was drawn")
 			}
 		})
+	}
+}
+
+// TestMistakesOfAPretrainedModel: on MNIST's test images, the mistakes are
+// exactly the images the model gets wrong, most confident first.
+func TestMistakesOfAPretrainedModel(t *testing.T) {
+	opts := loader.Options{NoDownload: true}
+	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
+		opts.Dir = "../../shared/data/mnist"
+	}
+	data, err := loader.Load(context.Background(), loader.MNIST, opts)
+	if err != nil {
+		t.Skip("MNIST not available:", err)
+	}
+	test := data.Test.Head(2000)
+	m, err := pretrained.Load("cnn1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.NewPredictor(500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	x := make([]float32, len(test.Images[:test.N*test.SampleSize()]))
+	for i := range x {
+		x[i] = float32(test.Images[i]) / 255
+	}
+	preds, err := p.Predict(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := make([]int, test.N)
+	wrong := 0
+	for i := range labels {
+		labels[i] = int(test.Labels[i])
+		if preds[i].Class != labels[i] {
+			wrong++
+		}
+	}
+	ms, err := Mistakes(preds, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != wrong || wrong == 0 {
+		t.Fatalf("%d mistakes; the model is wrong on %d images", len(ms), wrong)
+	}
+	for i, mk := range ms {
+		if mk.Predicted == mk.Label || mk.Label != labels[mk.Index] || mk.Predicted != preds[mk.Index].Class || mk.Probability != preds[mk.Index].Probabilities[mk.Predicted] {
+			t.Errorf("mistake %d: %+v for a prediction %d of label %d", i, mk, preds[mk.Index].Class, labels[mk.Index])
+		}
+		if i > 0 && mk.Probability > ms[i-1].Probability {
+			t.Errorf("mistake %d is more confident (%v) than the one before (%v)", i, mk.Probability, ms[i-1].Probability)
+		}
+	}
+	if _, err := MistakesGrid("cnn1", test, ms, test.ClassNames, 6, 4); err != nil {
+		t.Error(err)
 	}
 }
