@@ -38,7 +38,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	imagePath := fs.String("image", "", "PNG, JPEG or GIF `image` whose feature maps to draw (- reads stdin; default: the first test image)")
 	out := fs.String("out", "", "`folder` to write the pictures into (created if needed)")
 	testSamples := fs.Int("test-samples", 0, "use the first N test images only (0: all)")
-	data := fs.String("data", "", "folder holding the dataset's files (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
+	data := fs.String("data", "", "folder holding the files of the model's dataset, or a folder per dataset (DIR/mnist, ...) (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
 	files, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(stderr, "usage: %s\n\nDraws what a model learnt, into DIR: %s (its confusion matrix on the test set), %s (the test images\nit gets wrong most confidently), %s (a CNN's first-layer kernels) and %s (what each layer makes\nof -image, or of the first test image). The model is a pretrained one (default cnn2) or -load weights.\n\nFlags:\n",
@@ -157,8 +157,8 @@ func (in *inspection) loadTest(ctx context.Context, dir string, samples int) (*l
 		fmt.Fprintf(in.stderr, "zoo: inspect: %s was trained on %q, which is not in the catalog: its test set cannot be loaded\n", in.name, name)
 		return nil, exitFailed
 	}
-	o := &options{dataset: entry, data: dir, maxData: loader.DefaultMaxBytes}
-	data, err := o.loadData(ctx, nil)
+	o := &options{data: dir, maxData: loader.DefaultMaxBytes}
+	data, err := o.loadDataset(ctx, dataset{entry: entry}, nil, nil)
 	if err != nil {
 		return nil, in.failed(ctx, "loading "+entry.Name, err)
 	}

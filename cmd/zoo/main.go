@@ -12,7 +12,8 @@
 //	go run ./cmd/zoo -dataset cifar10     # another catalog dataset, or -dataset DIR
 //
 // Results go to stdout as a table and are appended, one JSON line per run,
-// to the results file (-out). Progress goes to stderr when it is a terminal.
+// to the results file (-out). Progress goes to stderr: a bar on a terminal,
+// else a line every few seconds and one per epoch (-quiet: none).
 // Exit status: 0 on success, 1 when a run failed or diverged, 2 for bad
 // usage, 130 or 143 when interrupted by SIGINT or SIGTERM (finished runs are
 // kept in the results file). A first signal stops the command at its next
