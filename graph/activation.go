@@ -46,5 +46,5 @@ func unary(b *Builder, name string, f func(*G.Node) (*G.Node, error), x *G.Node)
 	}
 	y, err := f(x)
 	b.fail(err, name)
-	return y
+	return b.record(name, "", x, y)
 }

@@ -50,7 +50,7 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 	}
 	y, err := G.ApplyOp(op, x, b.node(gamma), b.node(beta))
 	b.fail(err, "batchnorm2d "+name)
-	return y
+	return b.record("batchnorm2d", name, x, y)
 }
 
 // batchNormOp computes the normalisation; in training it keeps the batch

@@ -37,7 +37,7 @@ func Conv2d(b *Builder, name string, x *G.Node, out, kernel, pad int) *G.Node {
 	}
 	y, err := G.ApplyOp(&conv2dOp{name: name, pad: pad, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
 	b.fail(err, "conv2d "+name)
-	return y
+	return b.record("conv2d", name, x, y)
 }
 
 // MaxPool2d adds PyTorch's nn.MaxPool2d(kernel) (stride = kernel, no
@@ -71,5 +71,5 @@ func maxPool(b *Builder, x *G.Node, kernel int, relu bool) *G.Node {
 	}
 	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel, relu: relu}, x)
 	b.fail(err, what)
-	return y
+	return b.record(what, "", x, y)
 }

@@ -18,7 +18,11 @@
 // for speed (outputs and buffers reused between steps, batches split into
 // fixed blocks across cores, results independent of the number of cores).
 // The nodes made by Builder.Input hold data: the blocks applied to them
-// compute no gradient with respect to them.
+// compute no gradient with respect to them. The Builder records every
+// block's output with a name (Builder.Outputs: "layer1.0",
+// "layer1.0/maxpool2d-relu", "lin1"), so that a model's intermediate values,
+// its layers, can be read after a run without the model's constructor
+// returning them.
 //
 // In float32 the matrix products run on the zoo's own GEMM
 // (internal/sgemm: Go assembly for AVX-512 and AVX2, no cgo), and on CPUs

@@ -29,7 +29,7 @@ func Linear(b *Builder, name string, x *G.Node, out int) *G.Node {
 	}
 	y, err := G.ApplyOp(&linearOp{name: name, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
 	b.fail(err, "linear "+name)
-	return y
+	return b.record("linear", name, x, y)
 }
 
 // Flatten reshapes (N, ...) to (N, product of the rest), like PyTorch's
@@ -50,6 +50,9 @@ func Flatten(b *Builder, x *G.Node) *G.Node {
 	b.fail(err, "flatten")
 	if err == nil && b.isData(x) {
 		b.data[y] = true
+	}
+	if name, ok := b.named[x]; ok && err == nil {
+		b.named[y] = name // the block after a Flatten is named after the block before it
 	}
 	return y
 }

@@ -38,6 +38,13 @@ type ModelResult struct {
 	// in percent after epoch i+1, empty when no run recorded it.
 	EpochLoss     []Summary
 	EpochAccuracy []Summary
+	// Confusion is the sum of the confusion matrices of the finished runs
+	// that recorded one (ConfusionRuns of them), nil when none did.
+	// ConfusionInvalid counts the matrices left out: not square, with a
+	// negative count, or of another size than the first.
+	Confusion        zoo.Confusion
+	ConfusionRuns    int
+	ConfusionInvalid int
 }
 
 // Accuracies are the finished runs' test accuracies in percent.
@@ -225,6 +232,7 @@ func (m *ModelResult) summarize() {
 	m.SamplesPerSecond = Summarize(m.values(func(r zoo.Record) float64 { return r.SamplesPerSecond }))
 	m.EpochLoss = perEpoch(m.Runs, func(r zoo.Record) []float64 { return r.EpochLoss }, 1)
 	m.EpochAccuracy = perEpoch(m.Runs, func(r zoo.Record) []float64 { return r.EpochTestAccuracy }, 100)
+	m.summarizeConfusion()
 }
 
 // perEpoch summarizes, for each epoch, the values the runs recorded for it.

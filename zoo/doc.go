@@ -16,4 +16,9 @@
 //	arch, err := zoo.Lookup("cnn2")
 //	res, model, err := zoo.Run(ctx, arch, data, zoo.DefaultConfig(), nil)
 //	fmt.Printf("%s: %.2f%% in %.1fs\n", res.Model, 100*res.TestAccuracy, res.TrainSeconds)
+//
+// The result holds the test set's confusion matrix (Result.Confusion, kept
+// in the run's Record), and Model.Activations gives the output of each of a
+// model's blocks for one image, the last one the logits, for looking inside
+// (package inspect draws them).
 package zoo

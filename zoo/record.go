@@ -59,6 +59,10 @@ type Record struct {
 	SamplesPerSecond  float64   `json:"samples_per_second"`
 	EpochLoss         []float64 `json:"epoch_loss"`
 	EpochTestAccuracy []float64 `json:"epoch_test_accuracy,omitempty"`
+	// Confusion is the test set's confusion matrix (rows the true classes,
+	// columns the predicted ones; see Confusion). Records written before
+	// it was kept have none.
+	Confusion Confusion `json:"confusion,omitempty"`
 
 	Env Environment `json:"env"`
 }
@@ -124,6 +128,7 @@ func NewRecord(res *Result, cfg Config, dataset string, env Environment) Record 
 	r.TestAccuracy, r.Correct, r.Total = res.TestAccuracy, res.Correct, res.Total
 	r.TrainSeconds, r.EvalSeconds, r.SamplesPerSecond = res.TrainSeconds, res.EvalSeconds, res.SamplesPerSecond
 	r.EpochLoss, r.EpochTestAccuracy = res.EpochLoss, res.EpochTestAccuracy
+	r.Confusion = res.Confusion.Clone()
 	return r
 }
 

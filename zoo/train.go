@@ -95,6 +95,9 @@ type Result struct {
 	// EpochTestAccuracy is the test accuracy after each epoch, with
 	// Config.EvalEveryEpoch.
 	EpochTestAccuracy []float64
+	// Confusion is the final evaluation's confusion matrix: its trace is
+	// Correct and its sum Total.
+	Confusion Confusion
 }
 
 // Progress is reported after every training step and after each epoch.
@@ -149,7 +152,8 @@ func New(a Architecture, in Input, seed int64) (*Model, error) {
 }
 
 // Run is the course's benchmark(): a fresh model from cfg.Seed, trained on
-// data.Train and evaluated on all of data.Test. progress may be nil.
+// data.Train and evaluated on all of data.Test, with the test set's
+// confusion matrix. progress may be nil.
 func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, progress func(Progress)) (*Result, *Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
@@ -173,10 +177,11 @@ func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, pr
 		return nil, m, err
 	}
 	start := time.Now()
-	res.Correct, res.Total, err = ev.Evaluate(ctx)
+	res.Confusion, err = ev.Confusion(ctx)
 	if err != nil {
 		return nil, m, err
 	}
+	res.Correct, res.Total = res.Confusion.Correct(), res.Confusion.Total()
 	res.EvalSeconds = time.Since(start).Seconds()
 	res.TestAccuracy = float64(res.Correct) / float64(res.Total)
 	return res, m, nil
@@ -448,29 +453,45 @@ func (m *Model) NewEvaluator(test *loader.Dataset, batch int) (*Evaluator, error
 }
 
 // Evaluate classifies every test sample with the model's current weights and
-// counts those whose largest logit is their label.
+// counts those whose largest logit is their label: the trace and the sum of
+// the confusion matrix.
 func (e *Evaluator) Evaluate(ctx context.Context) (correct, total int, err error) {
+	c, err := e.Confusion(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return c.Correct(), c.Total(), nil
+}
+
+// Confusion classifies every test sample with the model's current weights,
+// as Evaluate does, and counts each (label, class of the largest logit)
+// pair in a confusion matrix. A label outside the model's classes is an
+// error.
+func (e *Evaluator) Confusion(ctx context.Context) (Confusion, error) {
 	classes := e.m.Input.Classes // the batches stay in NewBatcher's sequential order: nothing shuffles them
+	counts := NewConfusion(classes)
 	for i := 0; i < e.batches.Batches(false); i++ {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		n := e.batches.Fill(i, e.xs, nil, e.labels)
 		err := e.vm.RunAll()
 		if err != nil {
 			e.vm.Reset()
-			return 0, 0, errors.Wrapf(err, "evaluating %s", e.m.Arch.Name)
+			return nil, errors.Wrapf(err, "evaluating %s", e.m.Arch.Name)
 		}
 		logits := e.net.logits.Value().Data().([]float32)
 		for s := 0; s < n; s++ {
-			if argmax(logits[s*classes:(s+1)*classes]) == e.labels[s] {
-				correct++
+			label := e.labels[s]
+			if label < 0 || label >= classes {
+				e.vm.Reset()
+				return nil, errors.Errorf("evaluating %s: label %d of test sample %d is outside the %d classes", e.m.Arch.Name, label, i*len(e.labels)+s, classes)
 			}
+			counts[label][argmax(logits[s*classes:(s+1)*classes])]++
 		}
-		total += n
 		e.vm.Reset()
 	}
-	return correct, total, nil
+	return counts, nil
 }
 
 // Close releases the evaluator's VM.

@@ -15,6 +15,7 @@ import (
 const commandsUsage = `usage: zoo [flags]                 train and compare models (zoo -h: the flags)
        zoo predict [flags] IMAGE...  classify pictures with the pretrained models
        zoo serve [flags]             a page to draw digits on, every model answering
+       zoo inspect [flags] -out DIR  pictures of what a model learnt
        zoo report [-out DIR] FILE... a report of results files
        zoo compare A B               two results files side by side
        zoo help [command]            this, or a command's flags
@@ -35,7 +36,7 @@ func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	switch args[0] {
-	case "report", "compare", "predict", "serve":
+	case "report", "compare", "predict", "serve", "inspect":
 		return run(ctx, []string{args[0], "-h"}, stdout, stdout, false)
 	case "help":
 		fmt.Fprint(stdout, commandsUsage)

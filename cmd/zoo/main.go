@@ -8,6 +8,7 @@
 //	go run ./cmd/zoo -model model1,model3 -seeds 0,1,2   # repeats, mean ± std, 95% CI
 //	go run ./cmd/zoo report -out zoo-report zoo-results.jsonl   # Markdown, CSV, plots
 //	go run ./cmd/zoo compare a.jsonl b.jsonl                    # two result sets side by side
+//	go run ./cmd/zoo inspect -model cnn2 -out pictures          # confusion matrix, worst mistakes, filters, feature maps
 //	go run ./cmd/zoo -dataset cifar10     # another catalog dataset, or -dataset DIR
 //	go run ./cmd/zoo serve                # draw a digit at http://127.0.0.1:8080/, every model answers
 //

@@ -25,6 +25,7 @@ const predictUsage = "zoo predict [-model M | -load FILE] [-top K] [-json] IMAGE
 type predictor struct {
 	name    string
 	classes []string
+	dataset string // what the weights say they were trained on; "" if they do not
 	p       *zoo.Predictor
 }
 
@@ -198,7 +199,7 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 		if e, err := loader.Lookup(datasets[i]); err == nil && e.Classes == m.Input.Classes {
 			classes = e.ClassNames
 		}
-		ps = append(ps, predictor{name: m.Arch.Name, classes: classes, p: p})
+		ps = append(ps, predictor{name: m.Arch.Name, classes: classes, dataset: datasets[i], p: p})
 	}
 	return ps, nil
 }

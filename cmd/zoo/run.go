@@ -68,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 			return runPredict(ctx, args[1:], stdin, stdout, stderr)
 		case "serve":
 			return runServe(ctx, args[1:], stdout, stderr)
+		case "inspect":
+			return runInspect(ctx, args[1:], stdout, stderr)
 		case "help":
 			return runHelp(ctx, args[1:], stdout, stderr)
 		case "version":

@@ -341,7 +341,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "zoo predict [flags] IMAGE...") || !strings.Contains(stdout, "-max-data size") || !strings.Contains(stdout, "-seeds seeds") {
 		t.Errorf("help: exit %d, stdout:\n%s", code, stdout)
 	}
-	for _, sub := range []string{"report", "compare", "predict", "serve"} {
+	for _, sub := range []string{"report", "compare", "predict", "serve", "inspect"} {
 		code, stdout, stderr := runCmd(t, "help", sub)
 		if code != exitOK || !strings.Contains(stdout, "usage: zoo "+sub) || stderr != "" {
 			t.Errorf("help %s: exit %d, stdout %q, stderr %q", sub, code, stdout, stderr)
