@@ -38,12 +38,14 @@ type Builder struct {
 	// data are the nodes that hold data: the inputs made by Input, and
 	// reshapes of them. Blocks applied to them skip the input gradient.
 	data map[*G.Node]bool
-	err  error
+	// layers are the blocks that made the nodes (see Layer).
+	layers map[*G.Node]*Layer
+	err    error
 }
 
 // NewBuilder starts a new graph over the given store.
 func NewBuilder(s *Store, mode Mode) *Builder {
-	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}}
+	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}, layers: map[*G.Node]*Layer{}}
 }
 
 // Graph is the expression graph being built.
