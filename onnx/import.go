@@ -120,6 +120,21 @@ func Open(path string) (*zoo.Model, zoo.Provenance, error) {
 // OpenBytes is Open on the bytes of an ONNX file; name stands for the
 // file in errors.
 func OpenBytes(data []byte, name string) (*zoo.Model, zoo.Provenance, error) {
+	return openBytes(data, name, nil)
+}
+
+// OpenAs is Open with the architecture given: the file's graph must fit
+// it (a file whose metadata names another model is refused by name). The
+// input is the metadata's, else the one the graph declares.
+func OpenAs(path string, a zoo.Architecture) (*zoo.Model, zoo.Provenance, error) {
+	data, err := readFile(path, MaxFileBytes)
+	if err != nil {
+		return nil, zoo.Provenance{}, err
+	}
+	return openBytes(data, path, &a)
+}
+
+func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zoo.Provenance, error) {
 	f, err := onnxpb.Unmarshal(data)
 	if err != nil {
 		return nil, zoo.Provenance{}, errors.Wrapf(err, "loading %s: not an ONNX model", name)
@@ -140,7 +155,15 @@ func OpenBytes(data []byte, name string) (*zoo.Model, zoo.Provenance, error) {
 		model = meta["class"]
 	}
 	var archs []zoo.Architecture
-	if model != "" {
+	if arch != nil {
+		if model != "" {
+			if a, err := zoo.Lookup(model); err != nil || a.Name != arch.Name {
+				return nil, p, errors.Errorf("loading %s: it holds a %s model, not %s", name, model, arch.Name)
+			}
+		}
+		model = arch.Name
+		archs = append(archs, *arch)
+	} else if model != "" {
 		a, err := zoo.Lookup(model)
 		if err != nil {
 			return nil, p, errors.Wrapf(err, "loading %s", name)

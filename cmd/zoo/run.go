@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gorgonia-zoo/zoo/loader"
+	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -168,7 +169,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines `file` each run is appended to (or a pipe, or /dev/null)")
 	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
 	fs.StringVar(&o.save, "save", "", "`folder` to write each trained model to, as MODEL.safetensors")
-	fs.StringVar(&o.load, "load", "", "safetensors weights `file` to evaluate instead of training (one model)")
+	fs.StringVar(&o.load, "load", "", "weights `file` to evaluate instead of training (one model): safetensors, or ONNX (a .onnx file, the zoo's or torch.onnx.export's)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
 	fs.BoolVar(&o.verbose, "v", false, "also say on stderr where the data was looked for and what was saved")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr (a bar on a terminal, else a line every few seconds)")
@@ -250,6 +251,7 @@ func selectModels(spec string) ([]zoo.Architecture, error) {
 // commandsUsage lists the command's forms.
 const commandsUsage = `usage: zoo [flags]                 train and compare models (zoo -h: the flags)
        zoo predict [flags] IMAGE...  classify pictures with the pretrained models
+       zoo export -out DIR           the models as ONNX files (zoo help export)
        zoo report [-out DIR] FILE... a report of results files
        zoo compare A B               two results files side by side
        zoo help [command]            this, or a command's flags
@@ -270,7 +272,7 @@ func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	switch args[0] {
-	case "report", "compare", "predict":
+	case "report", "compare", "predict", "export":
 		return run(ctx, []string{args[0], "-h"}, stdout, stdout, false)
 	case "help":
 		fmt.Fprint(stdout, commandsUsage)
@@ -306,6 +308,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 			return runCompare(ctx, args[1:], stdout, stderr)
 		case "predict":
 			return runPredict(ctx, args[1:], stdin, stdout, stderr)
+		case "export":
+			return runExport(ctx, args[1:], stdout, stderr)
 		case "help":
 			return runHelp(ctx, args[1:], stdout, stderr)
 		case "version":
@@ -565,6 +569,9 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 // trained, so nothing is recorded. With a nil architecture, the file's
 // metadata names the model.
 func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
+	if onnx.IsONNX(c.o.load) {
+		return c.evaluateONNX(ctx, a)
+	}
 	if a == nil {
 		p, err := zoo.ReadProvenance(c.o.load)
 		if err == nil && p.Model == "" {
@@ -597,6 +604,32 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 		return c.failed(ctx, "evaluating "+c.o.load, err)
 	}
 	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", a.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
+	return exitOK
+}
+
+// evaluateONNX is evaluateLoaded for an ONNX file: its graph must fit the
+// architecture (a's, else the one its metadata names or its graph fits),
+// built for the dataset's input.
+func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
+	m, _, err := openWeights(c.o.load, a)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "zoo:", err)
+		return exitFailed
+	}
+	if code := c.loadData(ctx); code != exitOK {
+		return code
+	}
+	test := c.data.Test.Head(c.o.cfg.TestSamples)
+	if in := zoo.InputOf(test); in != m.Input {
+		fmt.Fprintf(c.stderr, "zoo: %s takes %d×%d×%d inputs in %d classes, %s has %d×%d×%d in %d\n", c.o.load,
+			m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes, c.o.datasetName(), in.Channels, in.Height, in.Width, in.Classes)
+		return exitFailed
+	}
+	correct, total, err := m.Evaluate(ctx, test, c.o.cfg.EvalBatchSize)
+	if err != nil {
+		return c.failed(ctx, "evaluating "+c.o.load, err)
+	}
+	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", m.Arch.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
 }
 
