@@ -9,6 +9,7 @@
 //	go run ./cmd/zoo report -out zoo-report zoo-results.jsonl   # Markdown, CSV, plots
 //	go run ./cmd/zoo compare a.jsonl b.jsonl                    # two result sets side by side
 //	go run ./cmd/zoo -dataset cifar10     # another catalog dataset, or -dataset DIR
+//	go run ./cmd/zoo export -out DIR      # the pretrained models as ONNX files (-load reads them back)
 //
 // Results go to stdout as a table and are appended, one JSON line per run,
 // to the results file (-out). Progress goes to stderr: a bar on a terminal,
