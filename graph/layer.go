@@ -67,6 +67,9 @@ func (b *Builder) IsInput(n *G.Node) bool { return b.data[n] && n.Op() == nil }
 // record notes which block made y; nothing is noted for a failed block.
 func (b *Builder) record(y *G.Node, l Layer) {
 	if y != nil && b.err == nil {
+		if b.layers == nil {
+			b.layers = map[*G.Node]*Layer{}
+		}
 		b.layers[y] = &l
 	}
 }
