@@ -335,3 +335,41 @@ func mustLookup(t testing.TB, name string) zoo.Architecture {
 	}
 	return a
 }
+
+// A registered model made of the graph package's blocks, in other sizes
+// and orders than the course's, exports and reads back by its graph alone.
+func TestRegisteredModelRoundTrip(t *testing.T) {
+	a := zoo.Architecture{Name: "onnx-test-small", Build: func(b *graph.Builder, x *G.Node, classes int) *G.Node {
+		h := graph.Conv2d(b, "conv", x, 4, 3, 1)
+		h = graph.Tanh(b, graph.BatchNorm2d(b, "bn", h))
+		h = graph.MaxPool2d(b, graph.ReLU(b, h), 3)
+		h = graph.Sigmoid(b, graph.Linear(b, "hidden", graph.Flatten(b, h), 12))
+		return graph.Linear(b, "out", h, classes)
+	}}
+	if err := zoo.Register(a); err != nil {
+		t.Fatal(err)
+	}
+	in := zoo.Input{Channels: 2, Height: 9, Width: 7, Classes: 3}
+	m, err := zoo.New(a, in, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := onnx.Marshal(m, zoo.Provenance{Dataset: "toy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, p, err := onnx.OpenBytes(b, "small.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Arch.Name != a.Name || back.Input != in || p.Dataset != "toy" || !reflect.DeepEqual(weights(back), weights(m)) {
+		t.Errorf("read back as %s %+v (%+v)", back.Arch.Name, back.Input, p)
+	}
+	x := make([]float32, 2*in.Channels*in.Height*in.Width)
+	for i := range x {
+		x[i] = float32(i%17) / 17
+	}
+	if got, want := logits(t, back, x, 2), logits(t, m, x, 2); !reflect.DeepEqual(got, want) {
+		t.Errorf("logits %v, want %v", got, want)
+	}
+}
