@@ -50,7 +50,8 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 	}
 	y, err := G.ApplyOp(op, x, b.node(gamma), b.node(beta))
 	b.fail(err, "batchnorm2d "+name)
-	return b.record("batchnorm2d", name, x, y)
+	b.record(y, Layer{Kind: BatchNorm2dLayer, Name: name, Input: x, Params: []*Param{gamma, beta, mean, variance}, Epsilon: op.eps})
+	return y
 }
 
 // batchNormOp computes the normalisation; in training it keeps the batch

@@ -42,7 +42,9 @@ type Builder struct {
 	// maps every output (and a Flatten of one) to its name.
 	outputs []Output
 	named   map[*G.Node]string
-	err     error
+	// layers are the blocks that made the nodes (see Layer).
+	layers map[*G.Node]*Layer
+	err    error
 }
 
 // Output is the output node of one block of a graph, as the Builder
@@ -64,7 +66,7 @@ type Output struct {
 
 // NewBuilder starts a new graph over the given store.
 func NewBuilder(s *Store, mode Mode) *Builder {
-	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}, named: map[*G.Node]string{}}
+	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}, named: map[*G.Node]string{}, layers: map[*G.Node]*Layer{}}
 }
 
 // Outputs are the outputs of the blocks added so far, in the order they
@@ -73,9 +75,9 @@ func NewBuilder(s *Store, mode Mode) *Builder {
 // loss. The nodes hold their values after a VM has run the graph.
 func (b *Builder) Outputs() []Output { return b.outputs }
 
-// record adds a block's output to Outputs, named as Output.Name says:
-// name for a block with parameters, else after x's block and kind.
-func (b *Builder) record(kind, name string, x, y *G.Node) *G.Node {
+// recordOutput adds a block's output to Outputs, named as Output.Name
+// says: name for a block with parameters, else after x's block and kind.
+func (b *Builder) recordOutput(kind, name string, x, y *G.Node) *G.Node {
 	if y == nil || b.err != nil {
 		return y
 	}

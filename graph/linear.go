@@ -29,7 +29,8 @@ func Linear(b *Builder, name string, x *G.Node, out int) *G.Node {
 	}
 	y, err := G.ApplyOp(&linearOp{name: name, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
 	b.fail(err, "linear "+name)
-	return b.record("linear", name, x, y)
+	b.record(y, Layer{Kind: LinearLayer, Name: name, Input: x, Params: []*Param{w, bias}})
+	return y
 }
 
 // Flatten reshapes (N, ...) to (N, product of the rest), like PyTorch's
@@ -48,6 +49,7 @@ func Flatten(b *Builder, x *G.Node) *G.Node {
 	}
 	y, err := G.Reshape(x, []int{s[0], s.TotalSize() / s[0]})
 	b.fail(err, "flatten")
+	b.record(y, Layer{Kind: FlattenLayer, Input: x})
 	if err == nil && b.isData(x) {
 		b.data[y] = true
 	}

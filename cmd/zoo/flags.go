@@ -283,7 +283,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.plan, "plan", false, "print the runs (of the -shard) with their configuration hashes, and exit")
 	fs.StringVar(&o.shard, "shard", "", "run the `i/n`-th of n balanced parts of the plan (i from 0), or auto: from Slurm's array or Kubernetes' indexed job")
 	fs.StringVar(&o.save, "save", "", "`folder` to write each trained model to, as MODEL.safetensors")
-	fs.StringVar(&o.load, "load", "", "safetensors weights `file` to evaluate instead of training (one model)")
+	fs.StringVar(&o.load, "load", "", "weights `file` to evaluate instead of training (one model): safetensors, or ONNX (a .onnx file, the zoo's or torch.onnx.export's)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")
 	fs.BoolVar(&o.verbose, "v", false, "also say on stderr where the data was looked for and what was saved")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr (a bar on a terminal, else a line every few seconds)")

@@ -16,6 +16,7 @@ const commandsUsage = `usage: zoo [flags]                 train and compare mode
        zoo predict [flags] IMAGE...  classify pictures with the pretrained models
        zoo serve [flags]             a page to draw digits on, every model answering
        zoo inspect [flags] -out DIR  pictures of what a model learnt
+       zoo export -out DIR           the models as ONNX files (zoo help export)
        zoo report [-out DIR] FILE... a report of results files
        zoo compare A B               two results files side by side
        zoo help [command]            this, or a command's flags
@@ -36,7 +37,7 @@ func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	switch args[0] {
-	case "report", "compare", "predict", "serve", "inspect":
+	case "report", "compare", "predict", "serve", "inspect", "export":
 		return run(ctx, []string{args[0], "-h"}, stdout, stdout, false)
 	case "help":
 		fmt.Fprint(stdout, commandsUsage)

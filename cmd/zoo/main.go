@@ -11,6 +11,7 @@
 //	go run ./cmd/zoo inspect -model cnn2 -out pictures          # confusion matrix, worst mistakes, filters, feature maps
 //	go run ./cmd/zoo -dataset cifar10     # another catalog dataset, or -dataset DIR
 //	go run ./cmd/zoo serve                # draw a digit at http://127.0.0.1:8080/, every model answers
+//	go run ./cmd/zoo export -out DIR      # the pretrained models as ONNX files (-load reads them back)
 //
 // Results go to stdout as a table and are appended, one JSON line per run,
 // to the results file (-out). Progress goes to stderr: a bar on a terminal,

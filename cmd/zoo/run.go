@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gorgonia-zoo/zoo/loader"
+	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 			return runCompare(ctx, args[1:], stdout, stderr)
 		case "predict":
 			return runPredict(ctx, args[1:], stdin, stdout, stderr)
+		case "export":
+			return runExport(ctx, args[1:], stdout, stderr)
 		case "serve":
 			return runServe(ctx, args[1:], stdout, stderr)
 		case "inspect":
@@ -356,6 +359,9 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 // trained, so nothing is recorded. With a nil architecture, the file's
 // metadata names the model.
 func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
+	if onnx.IsONNX(c.o.load) {
+		return c.evaluateONNX(ctx, a)
+	}
 	if a == nil {
 		p, err := zoo.ReadProvenance(c.o.load)
 		if err == nil && p.Model == "" {
@@ -388,5 +394,32 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 		return c.failed(ctx, "evaluating "+c.o.load, err)
 	}
 	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", a.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
+	return exitOK
+}
+
+// evaluateONNX is evaluateLoaded for an ONNX file: its graph must fit the
+// architecture (a's, else the one its metadata names or its graph fits),
+// built for the dataset's input.
+func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
+	m, _, err := openWeights(c.o.load, a)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "zoo:", err)
+		return exitFailed
+	}
+	d := c.o.datasets[0]
+	if code := c.loadDataset(ctx, d); code != exitOK {
+		return code
+	}
+	test := c.data.Test.Head(c.o.cfg.TestSamples)
+	if in := zoo.InputOf(test); in != m.Input {
+		fmt.Fprintf(c.stderr, "zoo: %s takes %d×%d×%d inputs in %d classes, %s has %d×%d×%d in %d\n", c.o.load,
+			m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes, d.name(), in.Channels, in.Height, in.Width, in.Classes)
+		return exitFailed
+	}
+	correct, total, err := m.Evaluate(ctx, test, c.o.cfg.EvalBatchSize)
+	if err != nil {
+		return c.failed(ctx, "evaluating "+c.o.load, err)
+	}
+	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", m.Arch.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
 }
