@@ -43,10 +43,16 @@ install_packages() {
   if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ] || ! apt-cache show slurmctld >/dev/null 2>&1; then
     apt-get update -qq
   fi
-  # --no-install-recommends: the recommended extras (mail, a database
-  # client) are not needed and triple the download. The postinst scripts
-  # cannot start services here (no init); we start the daemons ourselves.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # --no-install-recommends: the recommended slurm-wlm-plugins (27 more
+  # packages on Debian 12) are not needed here. The postinst scripts cannot
+  # start services without an init; the daemons are started by hand below.
+  local log
+  log=$(mktemp)
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+    cat "$log" >&2
+    die "apt-get install ${missing[*]} failed (output above)"
+  fi
+  rm -f "$log"
 }
 
 start_munge() {
@@ -62,13 +68,17 @@ start_munge() {
     (umask 077 && head -c 1024 /dev/urandom >/etc/munge/munge.key)
     chown munge:munge /etc/munge/munge.key
   fi
-  # Without systemd nothing creates the socket's folder; munged refuses to
-  # run as root and checks that the folder is its own.
+  # Without systemd nothing creates the socket's folder. munged runs as the
+  # munge user: it checks that its key, log and seed files (the package's,
+  # owned by munge) belong to the user it runs as.
   install -d -o munge -g munge -m 0755 /run/munge
   runuser -u munge -- /usr/sbin/munged
-  cp /run/munge/munged.pid "$dir/munged.pid"
   for _ in $(seq 50); do
-    munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return
+    if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+      # Ours to stop: its PID, kept with the cluster.
+      cp /run/munge/munged.pid "$dir/munged.pid"
+      return
+    fi
     sleep 0.1
   done
   die "munged does not answer (see /var/log/munge/munged.log)"
@@ -125,6 +135,10 @@ start() {
   fi
   install_packages
   # A fresh state each time: no jobs or node state from an earlier cluster.
+  # Only a folder this script made is removed.
+  if [ -n "$(ls -A "$dir" 2>/dev/null)" ] && ! grep -qs '^# Written by deploy/slurm/local-cluster.sh' "$conf"; then
+    die "$dir holds files and no cluster of this script's: not removing it (set ZOO_SLURM_DIR to another folder)"
+  fi
   rm -rf "$dir"
   mkdir -p "$dir/ctld" "$dir/slurmd"
   start_munge
