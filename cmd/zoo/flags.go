@@ -281,7 +281,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines `file` each run is appended to (or a pipe, or /dev/null); {shard} in it becomes the shard, e.g. 2-of-4")
 	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
 	fs.BoolVar(&o.plan, "plan", false, "print the runs (of the -shard) with their configuration hashes, and exit")
-	fs.StringVar(&o.shard, "shard", "", "run the `i/n`-th of n balanced parts of the plan (i from 0), or auto: from Slurm's array or Kubernetes' indexed job")
+	fs.StringVar(&o.shard, "shard", "", "run the `i/n`-th of n balanced parts of the plan (i from 0), or auto: from Slurm's array (task i is shard i of $ZOO_SHARDS when set) or Kubernetes' indexed job")
 	fs.StringVar(&o.save, "save", "", "`folder` to write each trained model to, as MODEL.safetensors")
 	fs.StringVar(&o.load, "load", "", "weights `file` to evaluate instead of training (one model): safetensors, or ONNX (a .onnx file, the zoo's or torch.onnx.export's)")
 	fs.BoolVar(&o.list, "list", false, "list the models and exit")

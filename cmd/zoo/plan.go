@@ -66,7 +66,8 @@ type shard struct{ I, N int }
 func (s shard) String() string { return fmt.Sprintf("%d-of-%d", s.I, s.N) }
 
 // parseShard reads -shard: "i/n" (0 ≤ i < n), or "auto" from the
-// environment: Slurm's job array (SLURM_ARRAY_TASK_ID, with
+// environment: Slurm's job array (SLURM_ARRAY_TASK_ID: with ZOO_SHARDS=n,
+// task i is shard i of n; else its place in the array from
 // SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_STEP and SLURM_ARRAY_TASK_COUNT or
 // SLURM_ARRAY_TASK_MAX), or a Kubernetes indexed job (JOB_COMPLETION_INDEX,
 // with the count in ZOO_SHARDS, which the job's manifest sets).
@@ -101,6 +102,18 @@ func autoShard(getenv func(string) string) (shard, error) {
 	if id, ok, err := num("SLURM_ARRAY_TASK_ID"); ok || err != nil {
 		if err != nil {
 			return shard{}, err
+		}
+		// With ZOO_SHARDS, task ids are the shards themselves: resubmitting
+		// some tasks (sbatch --array=2) keeps their numbers, where counting
+		// within that array would make task 2 shard 0 of 1.
+		if n, ok, err := num("ZOO_SHARDS"); ok || err != nil {
+			if err != nil {
+				return shard{}, err
+			}
+			if n >= 1 && (id < 0 || id >= n) {
+				return shard{}, fmt.Errorf("-shard auto: SLURM_ARRAY_TASK_ID=%d with ZOO_SHARDS=%d: with ZOO_SHARDS the task ids are the shards, 0 to %d (--array=0-%d)", id, n, n-1, n-1)
+			}
+			return parseShard(fmt.Sprintf("%d/%d", id, n), getenv)
 		}
 		lo, _, err := num("SLURM_ARRAY_TASK_MIN")
 		if err != nil {

@@ -142,6 +142,12 @@ func TestParseShard(t *testing.T) {
 		{"auto", env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_MAX", "8"), shard{4, 8}, ""},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "6", "SLURM_ARRAY_TASK_MIN", "0", "SLURM_ARRAY_TASK_MAX", "6", "SLURM_ARRAY_TASK_STEP", "2"), shard{3, 4}, ""},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "1"), shard{}, "neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX"},
+		// A resubmitted task keeps its shard when ZOO_SHARDS gives the count.
+		{"auto", env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_MIN", "2", "SLURM_ARRAY_TASK_MAX", "2", "SLURM_ARRAY_TASK_COUNT", "1", "ZOO_SHARDS", "4"), shard{2, 4}, ""},
+		{"auto", env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "2", "ZOO_SHARDS", "4"), shard{3, 4}, ""},
+		{"auto", env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "4", "ZOO_SHARDS", "4"), shard{}, "task ids are the shards, 0 to 3"},
+		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "0"), shard{}, "want 0 ≤ i < n"},
+		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "four"), shard{}, "$ZOO_SHARDS=\"four\" is not an integer"},
 		{"auto", env("JOB_COMPLETION_INDEX", "3", "ZOO_SHARDS", "5"), shard{3, 5}, ""},
 		{"auto", env("JOB_COMPLETION_INDEX", "3"), shard{}, "set ZOO_SHARDS"},
 		{"auto", env("JOB_COMPLETION_INDEX", "x", "ZOO_SHARDS", "5"), shard{}, "is not an integer"},
