@@ -82,13 +82,17 @@ func WriteMarkdown(w io.Writer, a *Analysis, figures ...string) error {
 	}
 
 	confusions := confusionFiles(a)
-	var plain []string // the figures other than the confusion matrices
+	sweeps := Sweeps(a)
+	var plain []string // the figures other than the confusion matrices and sweeps
 	for _, f := range figures {
-		isConfusion := false
+		special := false
 		for _, name := range confusions {
-			isConfusion = isConfusion || f == name
+			special = special || f == name
 		}
-		if !isConfusion {
+		for _, s := range sweeps {
+			special = special || f == SweepFile(s)
+		}
+		if !special {
 			plain = append(plain, f)
 		}
 	}
@@ -105,6 +109,7 @@ func WriteMarkdown(w io.Writer, a *Analysis, figures ...string) error {
 	}
 
 	writeConfusionSection(p, a, confusions, figures)
+	writeSweepSection(p, sweeps, figures)
 
 	p("\n## The course's claims, tested on these runs\n\n")
 	p("Each comparison is A vs B. Accuracy: the difference of mean test accuracy A − B in percentage points, its 95%% confidence interval ")
@@ -263,4 +268,79 @@ func writeConfusionSection(p func(string, ...any), a *Analysis, files map[*Confi
 			p("\n%s.\n", strings.Join(notes, ".\n"))
 		}
 	}
+}
+
+// writeSweepSection writes, for each dataset with several configurations,
+// what varies, each model's best configuration with its interval, the
+// heatmap (when among figures) and the course's claims under each
+// configuration.
+func writeSweepSection(p func(string, ...any), sweeps []*Sweep, figures []string) {
+	for _, s := range sweeps {
+		var varying []string
+		for _, h := range s.Varying {
+			varying = append(varying, fmt.Sprintf("%s (%s)", h.Name, strings.Join(h.Values, ", ")))
+		}
+		p("\n## Sweep on %s\n\n%d configurations", s.Dataset, len(s.Configurations))
+		if len(varying) > 0 {
+			p(", varying %s", strings.Join(varying, "; "))
+		}
+		p(".\n\nEach model's best configuration, by mean test accuracy over its seeds:\n\n")
+		p("| model | best configuration | n | test accuracy %% | 95%% CI | train s |\n|---|---|--:|--:|--:|--:|\n")
+		for _, b := range s.Best {
+			m := b.Result
+			sf := secondsFormat(m.TrainSeconds.Mean)
+			p("| %s | %s (%s) | %d | %.2f ± %.2f | %s | "+sf+" |\n", md(b.Model), md(s.Label(b.Config)), b.Config.ConfigHash,
+				m.Accuracy.N, m.Accuracy.Mean, m.Accuracy.Std, ciText(m.Accuracy, "%.2f"), m.TrainSeconds.Mean)
+		}
+		for _, f := range figures {
+			if f == SweepFile(s) {
+				p("\n![Mean test accuracy over the sweep](%s)\n\nEach cell is a model's mean test accuracy for those values, averaged over the seeds and over the other settings that vary; grey where no run finished.\n", f)
+			}
+		}
+		var rows []string
+		for _, cl := range CourseClaims {
+			var cells []string
+			any := false
+			for _, c := range s.Configurations {
+				cell := "–"
+				if rs := EvaluateClaims(c, []Claim{cl}); len(rs) == 1 {
+					cell, any = shortVerdict(rs[0]), true
+				}
+				cells = append(cells, cell)
+			}
+			if any {
+				rows = append(rows, fmt.Sprintf("| %s (%s vs %s) | %s |", md(cl.Name), cl.A, cl.B, strings.Join(cells, " | ")))
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		p("\nThe course's claims under each configuration (accuracy; training time where the course claims it): ")
+		p("supported, contradicted or not shown at p < %.2f, – where a side has no finished run.\n\n| claim |", 1-Confidence)
+		for _, c := range s.Configurations {
+			p(" %s |", md(s.Label(c)))
+		}
+		p("\n|---|%s\n%s\n", strings.Repeat("---|", len(s.Configurations)), strings.Join(rows, "\n"))
+	}
+}
+
+// shortVerdict is a claim's verdict in a table cell: the accuracy's, and
+// the training time's when the course claims one.
+func shortVerdict(r ClaimResult) string {
+	word := func(want int, ok bool, p, effect float64) string {
+		switch {
+		case !ok:
+			return "not testable"
+		case p < 1-Confidence && float64(want)*effect > 0:
+			return "supported"
+		case p < 1-Confidence:
+			return "contradicted"
+		}
+		return "not shown"
+	}
+	v := word(r.WantAccuracy, r.AccOK, r.Acc.P, r.Acc.Diff)
+	if r.WantTime != 0 {
+		v += "; time " + word(-r.WantTime, r.TimeOK, r.Time.P, -math.Log(r.Time.Ratio))
+	}
+	return v
 }

@@ -22,7 +22,8 @@ const (
 // Write analyzes the inputs and writes the report into dir, creating it: the
 // Markdown report, the CSV files and the figures, with a figure of
 // confusion matrices (ConfusionFile) for each configuration whose runs
-// recorded them. It returns the paths it wrote, in order. It stops between
+// recorded them, and a heatmap (SweepFile) for each dataset swept over
+// several configurations. It returns the paths it wrote, in order. It stops between
 // files when ctx is done.
 func Write(ctx context.Context, dir string, inputs []Input) ([]string, error) {
 	a := Analyze(inputs)
@@ -39,6 +40,11 @@ func Write(ctx context.Context, dir string, inputs []Input) ([]string, error) {
 			figures = append(figures, name)
 		}
 	}
+	for _, s := range Sweeps(a) {
+		if len(s.Varying) > 0 && len(s.Best) > 0 {
+			figures = append(figures, SweepFile(s))
+		}
+	}
 	type file struct {
 		name  string
 		write func(io.Writer) error
@@ -53,6 +59,11 @@ func Write(ctx context.Context, dir string, inputs []Input) ([]string, error) {
 	for _, c := range a.Configurations {
 		if name, ok := confusions[c]; ok {
 			files = append(files, file{name, func(w io.Writer) error { return WriteConfusion(w, ConfusionPanels(c)) }})
+		}
+	}
+	for _, s := range Sweeps(a) {
+		if len(s.Varying) > 0 && len(s.Best) > 0 {
+			files = append(files, file{SweepFile(s), func(w io.Writer) error { return WriteSweepHeatmap(w, s) }})
 		}
 	}
 	var written []string
