@@ -3,10 +3,10 @@ package inspect
 import (
 	"bytes"
 	"context"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 	"reflect"
 	"testing"
 
@@ -217,15 +217,7 @@ func TestFeatureMapsOfEveryModel(t *testing.T) {
 // TestMistakesOfAPretrainedModel: on MNIST's test images, the mistakes are
 // exactly the images the model gets wrong, most confident first.
 func TestMistakesOfAPretrainedModel(t *testing.T) {
-	opts := loader.Options{NoDownload: true}
-	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
-		opts.Dir = "../../shared/data/mnist"
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		t.Skip("MNIST not available:", err)
-	}
-	test := data.Test.Head(2000)
+	test := mnisttest.Split(t).Test.Head(2000)
 	m, err := pretrained.Load("cnn1")
 	if err != nil {
 		t.Fatal(err)

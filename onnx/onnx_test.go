@@ -2,7 +2,6 @@ package onnx_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/pretrained"
@@ -25,18 +25,7 @@ var course = []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "c
 
 // mnist is the test set, from ../shared/data/mnist beside the repository
 // when it is there, else the loader's defaults without downloading.
-func mnist(t testing.TB) *loader.Dataset {
-	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
-		opts.Dir = "../../shared/data/mnist"
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		t.Skip("MNIST not available:", err)
-	}
-	return data.Test
-}
+func mnist(t testing.TB) *loader.Dataset { return mnisttest.Split(t).Test }
 
 // images scales the first n test images as the zoo does.
 func images(d *loader.Dataset, n int) []float32 {

@@ -2,26 +2,15 @@ package pretrained_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/pretrained"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
-func mnist(t testing.TB) *loader.Split {
-	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
-		opts.Dir = "../../shared/data/mnist"
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		t.Skip("MNIST not available:", err)
-	}
-	return data
-}
+func mnist(t testing.TB) *loader.Split { return mnisttest.Split(t) }
 
 // TestEveryModelGivesItsStatedAccuracy evaluates each embedded model on
 // the MNIST test set: the count of right answers must be the one its

@@ -2,13 +2,12 @@ package server_test
 
 import (
 	"bytes"
-	"context"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"image"
 	"image/color"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 
@@ -22,10 +21,6 @@ var (
 	modelsOnce sync.Once
 	models     []server.Model
 	modelsErr  error
-
-	mnistOnce sync.Once
-	mnistTest *loader.Dataset
-	mnistErr  error
 )
 
 // testModels are the pretrained models, in the zoo's order, each with its
@@ -82,21 +77,7 @@ func modelNames(t testing.TB) []string {
 // or the module cache; the test is skipped without it (never downloaded).
 func mnist(t testing.TB) *loader.Dataset {
 	t.Helper()
-	mnistOnce.Do(func() {
-		opts := loader.Options{NoDownload: true}
-		if _, err := os.Stat("../../shared/data/mnist"); err == nil {
-			opts.Dir = "../../shared/data/mnist"
-		}
-		var data *loader.Split
-		data, mnistErr = loader.Load(context.Background(), loader.MNIST, opts)
-		if mnistErr == nil {
-			mnistTest = data.Test
-		}
-	})
-	if mnistErr != nil {
-		t.Skip("MNIST not available:", mnistErr)
-	}
-	return mnistTest
+	return mnisttest.Split(t).Test
 }
 
 // digitImage is test image i as a person's drawing would be: dark ink on

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"github.com/gorgonia-zoo/zoo/internal/safetensors"
 	"github.com/gorgonia-zoo/zoo/loader"
 )
@@ -167,18 +167,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 // mnist loads the real MNIST files (the module cache or ../../shared).
-func mnist(t testing.TB) *loader.Split {
-	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
-		opts.Dir = "../../shared/data/mnist"
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		t.Skip("MNIST not available:", err)
-	}
-	return data
-}
+func mnist(t testing.TB) *loader.Split { return mnisttest.Split(t) }
 
 func TestModel1LearnsMNISTInOneEpoch(t *testing.T) {
 	data := mnist(t)
