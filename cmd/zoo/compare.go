@@ -19,11 +19,8 @@ const compareUsage = "zoo compare [-model LIST] A B"
 func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo compare", flag.ContinueOnError)
 	models := fs.String("model", "all", "models to compare: a name, a comma-separated list, or all")
-	files, err := parseInterspersed(fs, args)
+	files, _, err := parseSubcommand(fs, args, stderr, fmt.Sprintf("usage: %s\n\nCompares two results files (two machines, builds or settings) model by model: n, mean test accuracy\nand training time of each, the difference B−A and the time ratio B/A with 95%% confidence intervals and Welch's t-test.\n\nFlags:\n", compareUsage))
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nCompares two results files (two machines, builds or settings) model by model: n, mean test accuracy\nand training time of each, the difference B−A and the time ratio B/A with 95%% confidence intervals and Welch's t-test.\n\nFlags:\n", compareUsage)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
 		return exitOK
 	}
 	if err == nil && len(files) != 2 {

@@ -26,19 +26,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	load := fs.String("load", "", "weights `file` (safetensors or ONNX) to export instead of the pretrained ones")
 	out := fs.String("out", "", "`folder` to write MODEL.onnx into (created if needed)")
 	fs.Usage = func() {}
-	err := fs.Parse(args)
+	rest, set, err := parseSubcommand(fs, args, stderr, fmt.Sprintf("usage: %s\n\nWrites models as ONNX files that onnxruntime and onnx-go run: opset 13, input \"input\"\n(N×C×H×W images scaled to [0, 1]), output \"logits\" (N×classes), the batch size N dynamic,\nthe weights named as PyTorch's state_dict, the zoo's metadata. By default the seven pretrained models.\n\nFlags:\n", exportUsage))
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nWrites models as ONNX files that onnxruntime and onnx-go run: opset 13, input \"input\"\n(N×C×H×W images scaled to [0, 1]), output \"logits\" (N×classes), the batch size N dynamic,\nthe weights named as PyTorch's state_dict, the zoo's metadata. By default the seven pretrained models.\n\nFlags:\n", exportUsage)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
 		return exitOK
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case err != nil:
-	case fs.NArg() > 0:
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case len(rest) > 0:
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	case !strings.EqualFold(*format, "onnx"):
 		err = fmt.Errorf("-format %q: the zoo exports onnx", *format)
 	case *out == "":

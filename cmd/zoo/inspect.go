@@ -39,16 +39,11 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	out := fs.String("out", "", "`folder` to write the pictures into (created if needed)")
 	testSamples := fs.Int("test-samples", 0, "use the first N test images only (0: all)")
 	data := fs.String("data", "", "folder holding the files of the model's dataset, or a folder per dataset (DIR/mnist, ...) (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
-	files, err := parseInterspersed(fs, args)
+	files, set, err := parseSubcommand(fs, args, stderr, fmt.Sprintf("usage: %s\n\nDraws what a model learnt, into DIR: %s (its confusion matrix on the test set), %s (the test images\nit gets wrong most confidently), %s (a CNN's first-layer kernels) and %s (what each layer makes\nof -image, or of the first test image). The model is a pretrained one (default cnn2) or -load weights.\n\nFlags:\n",
+		inspectUsage, inspectConfusion, inspectWrong, inspectFilters, inspectFeatureMaps))
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nDraws what a model learnt, into DIR: %s (its confusion matrix on the test set), %s (the test images\nit gets wrong most confidently), %s (a CNN's first-layer kernels) and %s (what each layer makes\nof -image, or of the first test image). The model is a pretrained one (default cnn2) or -load weights.\n\nFlags:\n",
-			inspectUsage, inspectConfusion, inspectWrong, inspectFilters, inspectFeatureMaps)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
 		return exitOK
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case err != nil:
 	case len(files) > 0:

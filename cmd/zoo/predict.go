@@ -37,15 +37,10 @@ func runPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	load := fs.String("load", "", "weights `file` to ask instead of the pretrained ones, safetensors or ONNX (the model is read from the file unless -model is given)")
 	top := fs.Int("top", 3, "classes to show per answer, most probable first")
 	asJSON := fs.Bool("json", false, "one JSON line per image and model: file, model, class, label, probabilities")
-	files, err := parseInterspersed(fs, args)
+	files, set, err := parseSubcommand(fs, args, stderr, fmt.Sprintf("usage: %s\n\nClassifies PNG, JPEG or GIF images (- reads one from stdin) with the pretrained models, or with -load\nweights; digits are prepared as MNIST was (see zoo.ImageInput).\n\nFlags:\n", predictUsage))
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nClassifies PNG, JPEG or GIF images (- reads one from stdin) with the pretrained models, or with -load\nweights; digits are prepared as MNIST was (see zoo.ImageInput).\n\nFlags:\n", predictUsage)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
 		return exitOK
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case err != nil:
 	case len(files) == 0:

@@ -19,12 +19,9 @@ const reportUsage = "zoo report [-out DIR] FILE..."
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo report", flag.ContinueOnError)
 	out := fs.String("out", "zoo-report", "folder to write the report into (created if needed)")
-	files, err := parseInterspersed(fs, args)
+	files, _, err := parseSubcommand(fs, args, stderr, fmt.Sprintf("usage: %s\n\nReads results files (JSON lines, from zoo -out) and writes into DIR: %s (tables with 95%% confidence intervals,\nthe course's claims tested, per-class accuracy), %s and %s, %s and %s, and confusion-HASH.png, the\nconfusion matrices of each configuration whose runs recorded them.\n\nFlags:\n",
+		reportUsage, report.MarkdownFile, report.ResultsCSVFile, report.RunsCSVFile, report.AccuracyTimeFile, report.LearningCurvesFile))
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nReads results files (JSON lines, from zoo -out) and writes into DIR: %s (tables with 95%% confidence intervals,\nthe course's claims tested, per-class accuracy), %s and %s, %s and %s, and confusion-HASH.png, the\nconfusion matrices of each configuration whose runs recorded them.\n\nFlags:\n",
-			reportUsage, report.MarkdownFile, report.ResultsCSVFile, report.RunsCSVFile, report.AccuracyTimeFile, report.LearningCurvesFile)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
 		return exitOK
 	}
 	if err == nil && len(files) == 0 {
@@ -116,4 +113,20 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseSubcommand parses a subcommand's flags, which may come before,
+// between or after its arguments, and returns the arguments and the flags
+// that were set. For -h it writes usage (the subcommand's usage line and
+// description) and the flags to stderr and returns flag.ErrHelp.
+func parseSubcommand(fs *flag.FlagSet, args []string, stderr io.Writer, usage string) ([]string, map[string]bool, error) {
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stderr, usage)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return positional, set, err
 }

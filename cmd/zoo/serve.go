@@ -38,17 +38,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on (port 0 picks a free port; 0.0.0.0:8080 opens it to the network)")
 	models := fs.String("model", "all", "models to serve: a name, a comma-separated list, or all (pretrained weights)")
 	load := fs.String("load", "", "safetensors weights `file` to serve instead of the pretrained ones (the model is read from the file unless -model is given)")
-	err := fs.Parse(args)
+	rest, set, err := parseSubcommand(fs, args, stderr, fmt.Sprintf("usage: %s\n\nServes a page to draw a digit on and see every model's answer as you draw, and\nPOST /predict (an image as the body; JSON answers) and GET /healthz.\n\nFlags:\n", serveUsage))
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nServes a page to draw a digit on and see every model's answer as you draw, and\nPOST /predict (an image as the body; JSON answers) and GET /healthz.\n\nFlags:\n", serveUsage)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
 		return exitOK
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}
 	spec := *models
 	if err == nil && !set["model"] && *load == "" {

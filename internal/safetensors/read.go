@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -64,13 +65,9 @@ func ReadFile(path string) (*File, error) {
 // anything is read. Only a regular file is opened: a FIFO or a device is
 // refused (a *FormatError) without waiting for a writer.
 func ReadFileMax(path string, max int64) (*File, error) {
-	fh, size, err := inputfile.Open(path)
-	var nr *inputfile.NotRegularError
-	if errors.As(err, &nr) {
-		return nil, &FormatError{File: path, Defect: inputfile.Kind(nr.Mode) + ", not a regular file"}
-	}
+	fh, size, err := open(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "safetensors: open")
+		return nil, err
 	}
 	defer fh.Close()
 	if size > max {
@@ -90,13 +87,9 @@ func ReadFileMax(path string, max int64) (*File, error) {
 // holds, without reading the tensors. The header is checked as ReadFile
 // checks it.
 func ReadMetadata(path string) (map[string]string, error) {
-	fh, size, err := inputfile.Open(path)
-	var nr *inputfile.NotRegularError
-	if errors.As(err, &nr) {
-		return nil, &FormatError{File: path, Defect: inputfile.Kind(nr.Mode) + ", not a regular file"}
-	}
+	fh, size, err := open(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "safetensors: open")
+		return nil, err
 	}
 	defer fh.Close()
 	_, meta, _, _, err := readHeader(fh, size)
@@ -106,6 +99,19 @@ func ReadMetadata(path string) (map[string]string, error) {
 		err = errors.Wrapf(err, "safetensors: %s", path)
 	}
 	return meta, err
+}
+
+// open opens a regular file; anything else is a *FormatError.
+func open(path string) (*os.File, int64, error) {
+	fh, size, err := inputfile.Open(path)
+	var nr *inputfile.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, 0, &FormatError{File: path, Defect: inputfile.Kind(nr.Mode) + ", not a regular file"}
+	}
+	if err != nil {
+		return nil, 0, errors.Wrap(err, "safetensors: open")
+	}
+	return fh, size, nil
 }
 
 // readHeader reads the length prefix and the header from r and checks the
