@@ -17,7 +17,9 @@
 # module's go.mod selects, without the network. The versions hold as long as
 # the import cell also names a package of the notebook's module (its
 # requirements then govern); the converted course notebooks import
-# everything in one cell. Set GOPHERNOTES_KEEP_GOPROXY=1 to keep GOPROXY.
+# everything in one cell. Set GOPHERNOTES_KEEP_GOPROXY=1 to keep GOPROXY;
+# GOPHERNOTES_CACHE moves what the kernel builds (default
+# ~/.cache/gophernotes-kernel).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,17 +34,32 @@ esac
 # The plugins must be built by the toolchain that built the kernel.
 export GOTOOLCHAIN=local
 
+# What this kernel builds goes under $root: the proxy below, and the plugins.
+# gomacro writes those in $GOPATH/src/gomacro.imports/gomacro_pid_PID and,
+# at a kernel's first import, removes all of gomacro.imports, the folders of
+# the other running kernels included: each kernel gets a GOPATH of its own
+# (the module cache stays the user's), and the folders of kernels that are
+# gone are removed here.
+root="${GOPHERNOTES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gophernotes-kernel}"
+mkdir -p "$root"
+for d in "$root"/gopath.*; do
+  [ -d "$d" ] || continue
+  pid=${d##*.}
+  kill -0 "$pid" 2>/dev/null || { chmod -R u+w "$d" 2>/dev/null; rm -rf "$d"; }
+done
+GOMODCACHE=$(go env GOMODCACHE)
+export GOMODCACHE GOPATH="$root/gopath.$$" # $$: exec keeps the pid
+
 mod=$(go env GOMOD 2>/dev/null || true)
 if [ -n "$mod" ] && [ "$mod" != /dev/null ] && [ -z "${GOPHERNOTES_KEEP_GOPROXY:-}" ]; then
   modroot=$(dirname "$mod")
-  cache=$(go env GOMODCACHE)/cache/download
+  cache=$GOMODCACHE/cache/download
   list=$(cd "$modroot" && go list -m -f '{{if not .Main}}{{if .GoMod}}{{.Version}} {{.GoMod}}{{end}}{{end}}' all) || {
     echo "kernel.sh: go list -m all failed in $modroot (go mod download there fetches what is missing); imports will use GOPROXY=${GOPROXY:-$(go env GOPROXY)}" >&2
     list=""
   }
 fi
 if [ -n "${list:-}" ]; then
-  root="${GOPHERNOTES_PROXY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gophernotes-goproxy}"
 
   # The proxy: one per build list (a hash of it names the folder), made once,
   # of symbolic links into the module cache, and of version lists that hold
@@ -50,9 +67,8 @@ if [ -n "${list:-}" ]; then
   # cache keeps no .info for the go.mod-only versions of the module graph,
   # which "go mod tidy" asks the proxy for: they get a minimal one.
   key=$( { echo "$cache"; echo "$list"; } | sha256sum | cut -c1-16)
-  proxy="$root/$key"
+  proxy="$root/goproxy-$key"
   if [ ! -d "$proxy" ]; then
-    mkdir -p "$root"
     tmp=$(mktemp -d "$root/.new.XXXXXX")
     while read -r version gomod; do
       [ -n "$version" ] || continue
