@@ -49,9 +49,9 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-# The toolchain: exactly Go 1.26.x. GOTOOLCHAIN=local so that "go" is the
-# installed toolchain, the one that will also compile the plugins at run time.
-export GOTOOLCHAIN=local
+# The toolchain: exactly Go 1.26.x (GOTOOLCHAIN is honoured: with
+# GOTOOLCHAIN=go1.26.8 a newer go builds the kernel with Go 1.26.8). The
+# kernel compiles its plugins with the go of the GOROOT it was built with.
 goversion=$(go env GOVERSION)
 minor=$(echo "$goversion" | sed -n 's/^go1\.\([0-9][0-9]*\).*/\1/p')
 if [ -z "$minor" ]; then
