@@ -463,7 +463,7 @@ func (cv *converter) setupMarkdown(name string, info *notebookInfo) string {
 		"No se edita a mano: `notebooks/gophernotes/convert` lo genera a partir de aquél, así que las lecciones son las mismas con los dos núcleos.\n\n", name, src)
 	fmt.Fprintf(&b, "gophernotes no compila las celdas, las interpreta (con gomacro), y los paquetes que se importan los compila aparte, en un *plugin* de Go. "+
 		"Por eso la celda siguiente importa de una vez todo lo que usa el cuaderno: los paquetes del zoo por su ruta relativa (`%s`), es decir, **los de esta misma copia del repositorio**, "+
-		"y los demás en las versiones que fija el `go.mod` del zoo. La primera vez tarda alrededor de un minuto, lo que cuesta compilar Gorgonia para el plugin; después, unos segundos. "+
+		"y los demás en las versiones que fija el `go.mod` del zoo. La primera vez tarda un par de minutos, lo que cuesta compilar Gorgonia para el plugin; después, unos segundos. "+
 		"Los avisos sobre funciones genéricas que escribe no son errores: gomacro no importa funciones genéricas, y el cuaderno no usa ninguna.\n\n", cv.someLocalImport(info))
 	b.WriteString("El código que GoNB ejecuta como programa (lo que sigue a `%%` en una celda) va aquí entre llaves, `{ … }`: así sus variables no pasan de una celda a la siguiente, igual que con GoNB")
 	if info.mustGeneric {
