@@ -41,7 +41,7 @@ name=gophernotes
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name="$2"; shift ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "build-kernel.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
