@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
@@ -170,5 +172,24 @@ func TestConfusionPlot(t *testing.T) {
 	}
 	if c := ensured[0].Confusion; c.Total() != 200 || c.Correct() != ensured[0].Correct {
 		t.Errorf("the bench's record holds the matrix %v for %d/%d", c, ensured[0].Correct, ensured[0].Total)
+	}
+}
+
+func TestMatToTensor(t *testing.T) {
+	m := mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6})
+	got := MatToTensor(m)
+	if s := got.Shape(); len(s) != 2 || s[0] != 2 || s[1] != 3 {
+		t.Fatalf("shape %v", s)
+	}
+	if v, err := got.At(1, 2); err != nil || v.(float64) != 6 {
+		t.Errorf("At(1, 2) = %v, %v", v, err)
+	}
+	m.Set(0, 0, 100) // a copy: the tensor keeps the old value
+	if v, _ := got.At(0, 0); v.(float64) != 1 {
+		t.Errorf("the tensor shares the matrix's data: At(0, 0) = %v", v)
+	}
+	// Any mat.Matrix, not only *mat.Dense.
+	if s := MatToTensor(m.T()).Shape(); s[0] != 3 || s[1] != 2 {
+		t.Errorf("transpose: shape %v", s)
 	}
 }
