@@ -58,10 +58,10 @@ type inference struct {
 	images int
 
 	steps  []step
-	leaves []leaf     // the nodes whose values are read at run time
-	vals   []G.Value  // per slot: a leaf's value or a step's output
-	xSlot  int        // the input's slot
-	logits int        // the logits' slot
+	leaves []leaf    // the nodes whose values are read at run time
+	vals   []G.Value // per slot: a leaf's value or a step's output
+	xSlot  int       // the input's slot
+	logits int       // the logits' slot
 }
 
 // leaf is a node without inputs (the images, a parameter) and its slot.
