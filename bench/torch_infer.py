@@ -9,8 +9,10 @@ returns what the zoo's Predictor returns: the logits' softmax and argmax
 benchmark; bench/infer.sh runs both side by side.
 
     /usr/bin/python3 bench/torch_infer.py [--models all] [--batches 1,1000]
-        [--threads 2] [--seconds 1] [--weights DIR] [--json]
+        [--threads 1,2] [--heads softmax] [--seconds 1] [--weights DIR] [--json]
 
+--threads lists the torch.set_num_threads counts to measure in turn (0:
+torch's default here); --heads softmax,logits also times the model alone.
 Prints a table, or one JSON object per measurement (--json).
 """
 
@@ -88,39 +90,46 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default="all", help="comma-separated zoo names, or all")
     ap.add_argument("--batches", default="1,1000")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch.set_num_threads (0: torch's default here)")
+    ap.add_argument("--threads", default="0",
+                    help="comma-separated torch.set_num_threads counts, each measured (0: torch's default here)")
     ap.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
-    ap.add_argument("--head", choices=["softmax", "logits"], default="softmax")
+    ap.add_argument("--heads", default="softmax",
+                    help="softmax (the logits' softmax and argmax, as the zoo's Predict), logits (the model alone), or both")
     ap.add_argument("--weights", default=default_weights_dir())
     ap.add_argument("--data", default=None, help="MNIST gz dir (default <repo>/../shared/data/mnist)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
     default_threads = torch.get_num_threads()
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
-    threads = torch.get_num_threads()
+    thread_counts = [int(t) or default_threads for t in args.threads.split(",")]
+    heads = args.heads.split(",")
+    for h in heads:
+        if h not in ("softmax", "logits"):
+            raise SystemExit(f"unknown head {h!r}")
     names = list(course_models.NAMES) if args.models == "all" else args.models.split(",")
     batches = [int(b) for b in args.batches.split(",")]
     images, _ = mnist_local.load("test", args.data)
     images = images.contiguous()
 
     if not args.json:
-        print(f"torch {torch.__version__}, {threads} thread(s) (default {default_threads}), head {args.head}")
-        print("| model | batch | img/s | ms/call | weights |")
-        print("| --- | ---: | ---: | ---: | --- |")
+        print(f"torch {torch.__version__} (default threads {default_threads})")
+        print("| model | batch | threads | head | img/s | ms/call | weights |")
+        print("| --- | ---: | ---: | --- | ---: | ---: | --- |")
     for name in names:
         model, source = make_model(name, args.weights)
         for batch in batches:
-            rate, per_call = measure(model, images, batch, args.seconds, args.head)
-            if args.json:
-                print(json.dumps({"side": "torch", "model": name, "batch": batch, "img_s": rate,
-                                  "s_per_call": per_call, "threads": threads,
-                                  "default_threads": default_threads, "head": args.head,
-                                  "weights": source, "torch": torch.__version__}), flush=True)
-            else:
-                print(f"| {name} | {batch} | {rate:.0f} | {per_call * 1e3:.3f} | {source} |", flush=True)
+            for threads in thread_counts:
+                torch.set_num_threads(threads)
+                for head in heads:
+                    rate, per_call = measure(model, images, batch, args.seconds, head)
+                    if args.json:
+                        print(json.dumps({"side": "torch", "model": name, "batch": batch, "img_s": rate,
+                                          "s_per_call": per_call, "threads": torch.get_num_threads(),
+                                          "default_threads": default_threads, "head": head,
+                                          "weights": source, "torch": torch.__version__}), flush=True)
+                    else:
+                        print(f"| {name} | {batch} | {torch.get_num_threads()} | {head} | {rate:.0f} | "
+                              f"{per_call * 1e3:.3f} | {source} |", flush=True)
     return 0
 
 
