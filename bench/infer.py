@@ -251,7 +251,7 @@ def main(argv=None):
                     help="torch thread settings: counts, or default (torch's own, nothing set)")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     ap.add_argument("--json", default=os.path.join(HERE, "infer_results.json"))
-    ap.add_argument("--no-write", action="store_true", help="print the section, write nothing")
+    ap.add_argument("--no-write", action="store_true", help="print the section, leave --out alone (the JSON is still written)")
     ap.add_argument("--from-json", help="rewrite the report from a previous run's JSON")
     args = ap.parse_args(argv)
 
@@ -302,11 +302,11 @@ def main(argv=None):
             res["weights"] = ", ".join(f"{m} {w}" for m, w in weights.items())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    with open(args.json, "w") as f:
+        json.dump(res, f, indent=1)
     md = report(res)
     if not args.no_write:
         write_section(args.out, md)
-        with open(args.json, "w") as f:
-            json.dump(res, f, indent=1)
     print(md)
     return 0
 
