@@ -50,6 +50,7 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 	}
 	y, err := G.ApplyOp(op, x, b.node(gamma), b.node(beta))
 	b.fail(err, "batchnorm2d "+name)
+	b.record(y, Layer{Kind: BatchNorm2dLayer, Name: name, Input: x, Params: []*Param{gamma, beta, mean, variance}, Epsilon: op.eps})
 	return y
 }
 
@@ -57,6 +58,7 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 // mean and 1/sqrt(σ²+ε) for its gradient ops, and the per-channel sums of dy
 // that those ops share.
 type batchNormOp struct {
+	opBase
 	name              string
 	training          bool
 	momentum, eps     float64
@@ -96,9 +98,6 @@ func (op *batchNormOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
-func (op *batchNormOp) ReturnsPtr() bool     { return false }
-func (op *batchNormOp) CallsExtern() bool    { return false }
-func (op *batchNormOp) OverwritesInput() int { return -1 }
 func (op *batchNormOp) WriteHash(h hash.Hash) {
 	writeHash(h, "batchnorm2d(%s,%v,%v,%v)", op.name, op.training, op.momentum, op.eps)
 }
@@ -266,6 +265,7 @@ func (op *batchNormOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, e
 //
 //	dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/(σ·M)·(M·dy − dβ − x̂·dγ)
 type batchNormGradOp struct {
+	opBase
 	fwd *batchNormOp
 	wrt int
 	out *tensor.Dense
@@ -292,9 +292,6 @@ func (op *batchNormGradOp) wrtInput() int {
 	}
 	return 1
 }
-func (op *batchNormGradOp) ReturnsPtr() bool     { return false }
-func (op *batchNormGradOp) CallsExtern() bool    { return false }
-func (op *batchNormGradOp) OverwritesInput() int { return -1 }
 func (op *batchNormGradOp) WriteHash(h hash.Hash) {
 	writeHash(h, "batchnorm2d-grad(%s,%d)", op.fwd.name, op.wrt)
 }

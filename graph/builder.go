@@ -38,12 +38,74 @@ type Builder struct {
 	// data are the nodes that hold data: the inputs made by Input, and
 	// reshapes of them. Blocks applied to them skip the input gradient.
 	data map[*G.Node]bool
-	err  error
+	// outputs are the blocks' outputs in the order they were added; named
+	// maps every output (and a Flatten of one) to its name.
+	outputs []Output
+	named   map[*G.Node]string
+	// layers are the blocks that made the nodes (see Layer).
+	layers map[*G.Node]*Layer
+	err    error
+}
+
+// Output is the output node of one block of a graph, as the Builder
+// recorded it: what Outputs lists, for reading a model's intermediate
+// values (its layers) after a run.
+type Output struct {
+	// Name is the block's name where it has parameters: their prefix, the
+	// PyTorch module's name ("layer1.0", "lin1"). A block without
+	// parameters is named after the block it follows, with its kind:
+	// "layer1.0/maxpool2d-relu", "lin1/relu"; after no recorded block, by
+	// its kind alone. A name used twice gets "#2", "#3", ... appended.
+	Name string
+	// Kind is the block: "linear", "conv2d", "batchnorm2d", "relu", "tanh",
+	// "sigmoid", "maxpool2d" or "maxpool2d-relu".
+	Kind string
+	// Node is the block's output, batch first.
+	Node *G.Node
 }
 
 // NewBuilder starts a new graph over the given store.
 func NewBuilder(s *Store, mode Mode) *Builder {
-	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}}
+	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}, named: map[*G.Node]string{}, layers: map[*G.Node]*Layer{}}
+}
+
+// Outputs are the outputs of the blocks added so far, in the order they
+// were added: every Linear, Conv2d, BatchNorm2d, activation and pooling.
+// Flatten is left out (its values are its input's, reshaped) and so is the
+// loss. The nodes hold their values after a VM has run the graph.
+func (b *Builder) Outputs() []Output { return b.outputs }
+
+// recordOutput adds a block's output to Outputs, named as Output.Name
+// says: name for a block with parameters, else after x's block and kind.
+func (b *Builder) recordOutput(kind, name string, x, y *G.Node) *G.Node {
+	if y == nil || b.err != nil {
+		return y
+	}
+	if name == "" {
+		name = kind
+		if prev, ok := b.named[x]; ok {
+			name = prev + "/" + kind
+		}
+	}
+	unique := name
+	for i := 2; b.nameTaken(unique); i++ {
+		unique = fmt.Sprintf("%s#%d", name, i)
+	}
+	b.outputs = append(b.outputs, Output{Name: unique, Kind: kind, Node: y})
+	if b.named == nil { // a Builder made without NewBuilder
+		b.named = map[*G.Node]string{}
+	}
+	b.named[y] = unique
+	return y
+}
+
+func (b *Builder) nameTaken(name string) bool {
+	for _, o := range b.outputs {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Graph is the expression graph being built.

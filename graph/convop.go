@@ -236,6 +236,7 @@ func col2imSame[T blasFloat](g convGeom, dcol, dx []T) {
 // y's NCHW layout over rows preset to the bias: no transposes, no per-step
 // allocation once the buffers are sized.
 type conv2dOp struct {
+	opBase
 	name string
 	pad  int
 	// dataInput is set when x is data (a Builder input): nothing asks for
@@ -296,9 +297,6 @@ func (op *conv2dOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return tensor.Shape{g.n, g.o, g.ho, g.wo}, nil
 }
-func (op *conv2dOp) ReturnsPtr() bool     { return false }
-func (op *conv2dOp) CallsExtern() bool    { return false }
-func (op *conv2dOp) OverwritesInput() int { return -1 }
 func (op *conv2dOp) WriteHash(h hash.Hash) {
 	writeHash(h, "conv2d(%s,%d,%v)", op.name, op.pad, op.dataInput)
 }
@@ -390,6 +388,7 @@ func (op *conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 // are taken per sample block and added in block order, so they do not depend
 // on the number of cores.
 type conv2dGradOp struct {
+	opBase
 	fwd       *conv2dOp
 	wrt       int
 	biasShape tensor.Shape // wrt 2
@@ -409,9 +408,6 @@ func (op *conv2dGradOp) Type() hm.Type {
 func (op *conv2dGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return affineGradShape("conv2d "+op.fwd.name, op.wrt, in, op.biasShape)
 }
-func (op *conv2dGradOp) ReturnsPtr() bool     { return false }
-func (op *conv2dGradOp) CallsExtern() bool    { return false }
-func (op *conv2dGradOp) OverwritesInput() int { return -1 }
 func (op *conv2dGradOp) WriteHash(h hash.Hash) {
 	writeHash(h, "conv2d-grad(%s,%d,%d)", op.fwd.name, op.fwd.pad, op.wrt)
 }

@@ -37,6 +37,10 @@ func gradCases() []gradCase {
 		{"tanh", []int{4, 6}, Tanh},
 		{"sigmoid", []int{4, 6}, Sigmoid},
 		{"flatten", []int{2, 3, 2, 2}, Flatten},
+		{"elementwise softplus", []int{3, 4}, func(b *Builder, x *G.Node) *G.Node {
+			return Elementwise(b, Activation{Name: "Softplus", F: func(v float64) float64 { return math.Log1p(math.Exp(v)) },
+				DF: func(v, _ float64) float64 { return 1 / (1 + math.Exp(-v)) }}, x)
+		}},
 		{"softmax cross-entropy", []int{4, 5}, func(b *Builder, x *G.Node) *G.Node {
 			t := tensor.New(tensor.WithShape(4, 5), tensor.WithBacking([]float64{
 				1, 0, 0, 0, 0,
@@ -58,72 +62,10 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 }
 
-// checkFiniteDifferences checks one block: symbolic gradients (through gorgonia.Grad) against central
-// differences in float64, for the input and every learnable.
+// checkFiniteDifferences checks one block with CheckGradient.
 func checkFiniteDifferences(t *testing.T, tc gradCase) {
-	r := rand.New(rand.NewPCG(7, 11))
-	b := NewBuilder(NewStore(tensor.Float64, 3), Training)
-	g := b.Graph()
-	x := G.NewTensor(g, tensor.Float64, len(tc.xShape), G.WithShape(tc.xShape...), G.WithName("x"), G.WithValue(randomTensor(r, tc.xShape...)))
-	y := tc.block(b, x)
-	if err := b.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range b.Store().Params() {
-		if p.Kind == Learnable {
-			for i := range p.Value.Float64s() {
-				p.Value.Float64s()[i] += 0.5 * (2*r.Float64() - 1)
-			}
-		}
-	}
-	cost := y
-	if !y.IsScalar() {
-		weights := G.NewTensor(g, tensor.Float64, y.Dims(), G.WithShape(y.Shape()...), G.WithName("R"), G.WithValue(randomTensor(r, y.Shape()...)))
-		cost = G.Must(G.Sum(G.Must(G.HadamardProd(y, weights))))
-	}
-	wrt := append(G.Nodes{x}, b.Learnables()...)
-	if _, err := G.Grad(cost, wrt...); err != nil {
-		t.Fatal(err)
-	}
-	vm := G.NewTapeMachine(g, G.BindDualValues(wrt...))
-	defer vm.Close()
-	run := func() float64 {
-		vm.Reset()
-		if err := vm.RunAll(); err != nil {
-			t.Fatal(err)
-		}
-		c, err := scalar(cost.Value())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	run()
-	// Read every gradient before the finite differences run the graph again:
-	// a VM accumulates gradients until the solver zeroes them.
-	symbolic := make([][]float64, len(wrt))
-	for i, n := range wrt {
-		gv, err := n.Grad()
-		if err != nil {
-			t.Fatal(err)
-		}
-		symbolic[i] = append([]float64(nil), gv.Data().([]float64)...)
-	}
-	for k, n := range wrt {
-		data := n.Value().Data().([]float64)
-		const h = 1e-6
-		for i := range data {
-			orig := data[i]
-			data[i] = orig + h
-			up := run()
-			data[i] = orig - h
-			down := run()
-			data[i] = orig
-			numeric := (up - down) / (2 * h)
-			if rel := math.Abs(numeric-symbolic[k][i]) / math.Max(1e-6, math.Abs(numeric)+math.Abs(symbolic[k][i])); rel > 1e-5 {
-				t.Errorf("%s[%d]: symbolic %.10g, finite difference %.10g (relative error %.2g)", n.Name(), i, symbolic[k][i], numeric, rel)
-			}
-		}
+	if err := CheckGradient(tc.block, tc.xShape, 7, 1e-5); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 // run on up to GOMAXPROCS goroutines: the OpenBLAS build runs one thread per
 // call (graph/blas_openblas.go), so one product would leave a core idle.
 type linearOp struct {
+	opBase
 	name string
 	// dataInput is set when x is data (a Builder input): nothing asks for
 	// its gradient, and computing it would cost as much as the forward
@@ -70,9 +71,6 @@ func (op *linearOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return tensor.Shape{g.n, g.out}, nil
 }
-func (op *linearOp) ReturnsPtr() bool      { return false }
-func (op *linearOp) CallsExtern() bool     { return false }
-func (op *linearOp) OverwritesInput() int  { return -1 }
 func (op *linearOp) WriteHash(h hash.Hash) { writeHash(h, "linear(%s,%v)", op.name, op.dataInput) }
 func (op *linearOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *linearOp) String() string        { return fmt.Sprintf("Linear(%s)", op.name) }
@@ -135,6 +133,7 @@ func (op *linearOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 // one product over a partition fixed by the sizes: no result depends on the
 // number of cores.
 type linearGradOp struct {
+	opBase
 	fwd       *linearOp
 	wrt       int
 	biasShape tensor.Shape // wrt 2
@@ -150,9 +149,6 @@ func (op *linearGradOp) Type() hm.Type {
 func (op *linearGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return affineGradShape("linear "+op.fwd.name, op.wrt, in, op.biasShape)
 }
-func (op *linearGradOp) ReturnsPtr() bool     { return false }
-func (op *linearGradOp) CallsExtern() bool    { return false }
-func (op *linearGradOp) OverwritesInput() int { return -1 }
 func (op *linearGradOp) WriteHash(h hash.Hash) {
 	writeHash(h, "linear-grad(%s,%d)", op.fwd.name, op.wrt)
 }

@@ -29,7 +29,7 @@ func SoftmaxCrossEntropy(b *Builder, logits, targets *G.Node) *G.Node {
 	return y
 }
 
-type softmaxCEOp struct{}
+type softmaxCEOp struct{ opBase }
 
 func (op *softmaxCEOp) Arity() int { return 2 }
 func (op *softmaxCEOp) Type() hm.Type {
@@ -40,9 +40,6 @@ func (op *softmaxCEOp) Type() hm.Type {
 func (op *softmaxCEOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.ScalarShape(), nil
 }
-func (op *softmaxCEOp) ReturnsPtr() bool      { return false }
-func (op *softmaxCEOp) CallsExtern() bool     { return false }
-func (op *softmaxCEOp) OverwritesInput() int  { return -1 }
 func (op *softmaxCEOp) WriteHash(h hash.Hash) { writeHash(h, "softmax-cross-entropy") }
 func (op *softmaxCEOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *softmaxCEOp) String() string        { return "SoftmaxCrossEntropy" }
@@ -113,7 +110,7 @@ func (op *softmaxCEOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, e
 }
 
 // softmaxCEGradOp is g·(softmax(z) − t)/N, for the upstream scalar g.
-type softmaxCEGradOp struct{}
+type softmaxCEGradOp struct{ opBase }
 
 func (op *softmaxCEGradOp) Arity() int { return 3 }
 func (op *softmaxCEGradOp) Type() hm.Type {
@@ -128,9 +125,6 @@ func (op *softmaxCEGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
-func (op *softmaxCEGradOp) ReturnsPtr() bool      { return false }
-func (op *softmaxCEGradOp) CallsExtern() bool     { return false }
-func (op *softmaxCEGradOp) OverwritesInput() int  { return -1 }
 func (op *softmaxCEGradOp) WriteHash(h hash.Hash) { writeHash(h, "softmax-cross-entropy-grad") }
 func (op *softmaxCEGradOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *softmaxCEGradOp) String() string        { return "SoftmaxCrossEntropyGrad" }

@@ -18,6 +18,7 @@ import (
 // plane each maximum was (the first one on ties, as PyTorch; a NaN wins), and
 // the gradient op scatters the output gradient there.
 type maxPoolOp struct {
+	opBase
 	kernel int
 	// relu fuses ReLU after the pooling: y = max(window max, 0), and the
 	// gradient goes to the window's maximum only where it is positive
@@ -50,9 +51,6 @@ func (op *maxPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return poolShape(s, op.kernel)
 }
-func (op *maxPoolOp) ReturnsPtr() bool      { return false }
-func (op *maxPoolOp) CallsExtern() bool     { return false }
-func (op *maxPoolOp) OverwritesInput() int  { return -1 }
 func (op *maxPoolOp) WriteHash(h hash.Hash) { writeHash(h, "maxpool2d(%d,%v)", op.kernel, op.relu) }
 func (op *maxPoolOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *maxPoolOp) String() string {
@@ -231,6 +229,7 @@ func (op *maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 // to where each window's maximum was, zero elsewhere. Windows do not overlap,
 // so samples are independent and no sum depends on the partition.
 type maxPoolGradOp struct {
+	opBase
 	fwd *maxPoolOp
 	out *tensor.Dense
 }
@@ -248,9 +247,6 @@ func (op *maxPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
-func (op *maxPoolGradOp) ReturnsPtr() bool      { return false }
-func (op *maxPoolGradOp) CallsExtern() bool     { return false }
-func (op *maxPoolGradOp) OverwritesInput() int  { return -1 }
 func (op *maxPoolGradOp) WriteHash(h hash.Hash) { writeHash(h, "maxpool2d-grad(%d)", op.fwd.kernel) }
 func (op *maxPoolGradOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *maxPoolGradOp) String() string        { return fmt.Sprintf("MaxPool2dGrad(%d)", op.fwd.kernel) }

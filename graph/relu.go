@@ -20,6 +20,7 @@ import (
 // gradient is 0 (PyTorch's convention; Rectify passes dy), negative inputs
 // give +0 (Rectify -0), and -Inf gives 0 (Rectify NaN). NaN stays NaN.
 type reluOp struct {
+	opBase
 	dims int
 	out  *tensor.Dense
 }
@@ -30,15 +31,8 @@ func (op *reluOp) Type() hm.Type {
 	return hm.NewFnType(t, t)
 }
 func (op *reluOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := in[0].(tensor.Shape)
-	if !ok {
-		return nil, errors.Errorf("relu: input shape is %T", in[0])
-	}
-	return s.Clone(), nil
+	return sameShape("relu", in[0])
 }
-func (op *reluOp) ReturnsPtr() bool      { return false }
-func (op *reluOp) CallsExtern() bool     { return false }
-func (op *reluOp) OverwritesInput() int  { return -1 }
 func (op *reluOp) WriteHash(h hash.Hash) { writeHash(h, "relu(%d)", op.dims) }
 func (op *reluOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *reluOp) String() string        { return fmt.Sprintf("ReLU(%dd)", op.dims) }
@@ -102,6 +96,7 @@ func (op *reluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 
 // reluGradOp is the derivative of reluOp from (x, dy): dy where x > 0, else 0.
 type reluGradOp struct {
+	opBase
 	dims int
 	out  *tensor.Dense
 }
@@ -112,15 +107,8 @@ func (op *reluGradOp) Type() hm.Type {
 	return hm.NewFnType(t, t, t)
 }
 func (op *reluGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := in[0].(tensor.Shape)
-	if !ok {
-		return nil, errors.Errorf("relu gradient: input shape is %T", in[0])
-	}
-	return s.Clone(), nil
+	return sameShape("relu gradient", in[0])
 }
-func (op *reluGradOp) ReturnsPtr() bool      { return false }
-func (op *reluGradOp) CallsExtern() bool     { return false }
-func (op *reluGradOp) OverwritesInput() int  { return -1 }
 func (op *reluGradOp) WriteHash(h hash.Hash) { writeHash(h, "relu-grad(%d)", op.dims) }
 func (op *reluGradOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *reluGradOp) String() string        { return fmt.Sprintf("ReLUGrad(%dd)", op.dims) }

@@ -28,6 +28,7 @@ func (k smoothKind) String() string { return [...]string{"tanh", "sigmoid"}[k] }
 // allocating (a third of a model3 step); here the gradient op reads the
 // output, so the exponential is taken once per element and step.
 type smoothOp struct {
+	opBase
 	kind smoothKind
 	dims int
 	out  *tensor.Dense
@@ -39,15 +40,8 @@ func (op *smoothOp) Type() hm.Type {
 	return hm.NewFnType(t, t)
 }
 func (op *smoothOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := in[0].(tensor.Shape)
-	if !ok {
-		return nil, errors.Errorf("%v: input shape is %T", op.kind, in[0])
-	}
-	return s.Clone(), nil
+	return sameShape(fmt.Sprint(op.kind), in[0])
 }
-func (op *smoothOp) ReturnsPtr() bool      { return false }
-func (op *smoothOp) CallsExtern() bool     { return false }
-func (op *smoothOp) OverwritesInput() int  { return -1 }
 func (op *smoothOp) WriteHash(h hash.Hash) { writeHash(h, "%v(%d)", op.kind, op.dims) }
 func (op *smoothOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *smoothOp) String() string        { return fmt.Sprintf("%v(%dd)", op.kind, op.dims) }
@@ -127,6 +121,7 @@ func (op *smoothOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 // output's gradient (y, dy): dy·(1 − y²) for tanh, dy·y·(1 − y) for the
 // sigmoid.
 type smoothGradOp struct {
+	opBase
 	kind smoothKind
 	dims int
 	out  *tensor.Dense
@@ -138,15 +133,8 @@ func (op *smoothGradOp) Type() hm.Type {
 	return hm.NewFnType(t, t, t)
 }
 func (op *smoothGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := in[0].(tensor.Shape)
-	if !ok {
-		return nil, errors.Errorf("%v gradient: input shape is %T", op.kind, in[0])
-	}
-	return s.Clone(), nil
+	return sameShape(fmt.Sprint(op.kind)+" gradient", in[0])
 }
-func (op *smoothGradOp) ReturnsPtr() bool      { return false }
-func (op *smoothGradOp) CallsExtern() bool     { return false }
-func (op *smoothGradOp) OverwritesInput() int  { return -1 }
 func (op *smoothGradOp) WriteHash(h hash.Hash) { writeHash(h, "%v-grad(%d)", op.kind, op.dims) }
 func (op *smoothGradOp) Hashcode() uint32      { return hashOf(op.WriteHash) }
 func (op *smoothGradOp) String() string        { return fmt.Sprintf("%vGrad(%dd)", op.kind, op.dims) }

@@ -153,3 +153,47 @@ func (s *Store) counter(name string) *Param {
 	s.byName[name] = p
 	return p
 }
+
+// TorchFloat32s returns a copy of a float32 parameter's values in PyTorch's
+// layout (of shape TorchShape: transposed back when Transposed). It fails
+// for other element types.
+func (p *Param) TorchFloat32s() ([]float32, error) {
+	data, ok := p.Value.Data().([]float32)
+	if !ok {
+		return nil, errors.Errorf("parameter %s holds %v, not float32", p.Name, p.Value.Dtype())
+	}
+	if p.Transposed {
+		s := p.Value.Shape() // (in, out) here, (out, in) in PyTorch
+		return transposed(data, s[0], s[1]), nil
+	}
+	return append([]float32(nil), data...), nil
+}
+
+// SetTorchFloat32s sets a float32 parameter from values in PyTorch's layout
+// (of shape TorchShape). It fails, changing nothing, when the number of
+// values or the element type differs.
+func (p *Param) SetTorchFloat32s(v []float32) error {
+	data, ok := p.Value.Data().([]float32)
+	if !ok {
+		return errors.Errorf("parameter %s holds %v, not float32", p.Name, p.Value.Dtype())
+	}
+	if len(v) != len(data) {
+		return errors.Errorf("parameter %s: %d values, want %d", p.Name, len(v), len(data))
+	}
+	if p.Transposed {
+		v = transposed(v, p.TorchShape[0], p.TorchShape[1])
+	}
+	copy(data, v)
+	return nil
+}
+
+// transposed returns the rows×cols row-major matrix m as cols×rows.
+func transposed(m []float32, rows, cols int) []float32 {
+	out := make([]float32, len(m))
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = m[r*cols+c]
+		}
+	}
+	return out
+}

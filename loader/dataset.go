@@ -43,14 +43,54 @@ type Split struct {
 // ChecksumError reports a file whose size or MD5 differs from the catalog's:
 // it is corrupt or not the expected file. Want and Got read like
 // "9912422 bytes" or "md5 f68b3c2dcbeaaa9fbdd348bbdeb94873".
+//
+// Dataset is the dataset the file was wanted for, when known; Is, when the
+// file is another file of the catalog (another dataset's, or this one's
+// under another name), names that file.
 type ChecksumError struct {
 	File      string
 	Want, Got string
+	Dataset   string
+	Is        *CatalogFile
+
+	// What was measured of the file, for identifying it: its size, and its
+	// MD5 if it was computed.
+	size int64
+	md5  string
 }
 
-// Error says which file is wrong and how.
+// CatalogFile is one file of a catalog dataset.
+type CatalogFile struct {
+	Dataset string // the entry's name, e.g. "mnist"
+	File
+}
+
+// Error says which file is wrong and how and, when it is another catalog
+// file, which, e.g. "d/train-images-idx3-ubyte.gz: 9912422 bytes, want
+// 26421880 bytes: this is mnist's train-images-idx3-ubyte.gz, not
+// fashion-mnist's (point -data or $ZOO_DATA at the fashion-mnist folder)".
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("%s: %s, want %s: the file is corrupt or not the expected one", e.File, e.Got, e.Want)
+	if e.Is == nil {
+		return fmt.Sprintf("%s: %s, want %s: the file is corrupt or not the expected one", e.File, e.Got, e.Want)
+	}
+	s := fmt.Sprintf("%s: %s, want %s: %s", e.File, e.Got, e.Want, e.identity())
+	if e.Is.Dataset != e.Dataset && e.Dataset != "" {
+		s += " (point -data or $" + DataEnv + " at the " + e.Dataset + " folder)"
+	}
+	return s
+}
+
+// identity says which catalog file e.File is instead of the one wanted.
+func (e *ChecksumError) identity() string {
+	want := filepath.Base(e.File)
+	s := "this is " + e.Is.Dataset + "'s " + e.Is.Name + ", not "
+	switch {
+	case e.Is.Dataset == e.Dataset || e.Dataset == "":
+		return s + want
+	case e.Is.Name == want:
+		return s + e.Dataset + "'s"
+	}
+	return s + e.Dataset + "'s " + want
 }
 
 // DefaultMaxBytes is the memory budget of a dataset when Options.MaxBytes or
@@ -123,20 +163,20 @@ func openChecked(ctx context.Context, path string, f File, withMD5 bool) (*os.Fi
 		return nil, 0, err
 	}
 	if f.Size > 0 && size != f.Size {
-		return fail(&ChecksumError{File: path, Want: fmt.Sprintf("%d bytes", f.Size), Got: fmt.Sprintf("%d bytes", size)})
+		return fail(&ChecksumError{File: path, Want: fmt.Sprintf("%d bytes", f.Size), Got: fmt.Sprintf("%d bytes", size), size: size})
 	}
 	if !withMD5 {
 		return fh, size, nil
 	}
 	if f.Size <= 0 && size > maxUnsizedDownload {
-		return fail(&ChecksumError{File: path, Want: fmt.Sprintf("at most %d bytes", int64(maxUnsizedDownload)), Got: fmt.Sprintf("%d bytes", size)})
+		return fail(&ChecksumError{File: path, Want: fmt.Sprintf("at most %d bytes", int64(maxUnsizedDownload)), Got: fmt.Sprintf("%d bytes", size), size: size})
 	}
 	h := md5.New()
 	if _, err := io.Copy(h, inputfile.WithContext(ctx, fh)); err != nil {
 		return fail(errors.Wrapf(err, "read %s", path))
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != f.MD5 {
-		return fail(&ChecksumError{File: path, Want: "md5 " + f.MD5, Got: "md5 " + got})
+		return fail(&ChecksumError{File: path, Want: "md5 " + f.MD5, Got: "md5 " + got, size: size, md5: got})
 	}
 	if _, err := fh.Seek(0, io.SeekStart); err != nil {
 		return fail(errors.Wrapf(err, "read %s", path))
@@ -167,15 +207,16 @@ func vouched(e Entry, f File) bool { return f.MD5 == "" && e.hasArchive() }
 // the entry's archive without an MD5 of its own, its size when the catalog
 // knows it (what such a file may declare is bounded by the budget). It
 // returns the file, at its start, and its size; the caller closes the file.
+//
+// A file that fails the check is identified among the catalog's files (see
+// identify).
 func openData(ctx context.Context, dir string, f File, e Entry) (*os.File, int64, error) {
 	path := filepath.Join(dir, f.Name)
-	if vouched(e, f) {
-		return openChecked(ctx, path, f, false)
-	}
-	if f.MD5 == "" {
+	if !vouched(e, f) && f.MD5 == "" {
 		return nil, 0, errors.Errorf("%s: the catalog has no size or md5 to verify it against", path)
 	}
-	return openChecked(ctx, path, f, true)
+	fh, size, err := openChecked(ctx, path, f, !vouched(e, f))
+	return fh, size, identify(ctx, err, e, f)
 }
 
 // checkDataFile is openData without keeping the file open.
@@ -209,7 +250,7 @@ func prepareDir(ctx context.Context, dir string, e Entry) (extracted bool, err e
 // from it into dir.
 func extractArchive(ctx context.Context, dir string, e Entry) error {
 	if err := verifyFile(ctx, dir, e.Archive.File); err != nil {
-		return err
+		return identify(ctx, err, e, e.Archive.File)
 	}
 	want := map[string]string{}
 	for _, f := range e.Files() {

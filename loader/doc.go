@@ -21,8 +21,21 @@
 //  5. a download from the entry's mirrors ($ZOO_MIRRORS overrides them) into
 //     that cache dir, written atomically.
 //
+// The folder of 1 and 2 holds the files, or is a root holding one folder
+// per dataset named as the catalog names it: if DIR/<name> is a folder
+// ("mnist", "fashion-mnist", ...; for the EMNIST splits, DIR/emnist-digits,
+// else DIR/emnist, as in the cache dir), it is the dataset's; else DIR is.
+//
 // When nothing works the error is a one-line *NotFoundError that says what
-// each source did.
+// each source did. A file that fails its size or MD5 check but is another
+// catalog file (Fashion-MNIST's folder holding MNIST's files) is named as
+// such: the *ChecksumError says whose file it is.
+//
+// A download try is given up after a time without data (an idle timeout,
+// not a bound on the whole transfer), and tried again after transient
+// failures, waiting longer each time (see Download, Options.IdleTimeout,
+// Options.Retries and their environment variables); Options.Progress
+// follows the bytes as they arrive.
 //
 // LoadFolder reads a dataset of one's own: four IDX files of any image size
 // (N×H×W, or N×C×H×W for several channels) and any number of classes.

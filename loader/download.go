@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pkg/errors"
@@ -38,20 +41,84 @@ func (e *downloadError) Error() string {
 // disk.
 const maxUnsizedDownload = 2 << 30
 
+// Download defaults.
+const (
+	// DefaultIdleTimeout is how long a download try may receive nothing
+	// before it is given up.
+	DefaultIdleTimeout = 30 * time.Second
+	// DefaultRetries is how many more times a mirror is tried after a
+	// transient failure.
+	DefaultRetries = 3
+	// defaultBackoff is the wait before the first retry; it doubles for
+	// each next one, up to maxBackoff.
+	defaultBackoff = time.Second
+	maxBackoff     = time.Minute
+	// progressEvery spaces the calls of a Progress function.
+	progressEvery = 100 * time.Millisecond
+)
+
+// DownloadOptions tune Download; the zero value means the defaults.
+type DownloadOptions struct {
+	// IdleTimeout gives up a try that receives no bytes for this long,
+	// from the request on; a transfer whose bytes keep coming, however
+	// slowly, never times out. 0 means DefaultIdleTimeout, a negative
+	// value none.
+	IdleTimeout time.Duration
+	// Retries is how many more times a mirror is tried after a transient
+	// failure. 0 means DefaultRetries, a negative value none.
+	Retries int
+	// Backoff is the wait before the first retry, doubled before each next
+	// one (up to a minute). 0 means one second.
+	Backoff time.Duration
+	// Progress, if set, is called as the bytes of a try arrive: with done
+	// 0 when its body starts, then at most every 100 ms, and once more when
+	// the whole body has arrived, with done == total. total is the size
+	// the catalog gives or else the server's, -1 when neither is known.
+	Progress func(file string, done, total int64)
+	// Logf, if set, receives a line for every retry.
+	Logf func(format string, args ...any)
+}
+
 // Download fetches f from the first mirror (a base URL) that serves it with
 // the right size and MD5, and atomically puts it at dir/f.Name. A File with
 // Size 0 is verified by its MD5 alone (and capped at 2 GiB). Each try
 // writes to a temporary file in dir that is removed on failure, so an
-// interrupted transfer never leaves a file at the final path. timeout bounds
-// each try (0: none). A nil client means http.DefaultClient. If every mirror
-// fails, the error names each mirror's failure on one line. A failed
-// download leaves no folder behind that it created and left empty.
-func Download(ctx context.Context, client *http.Client, mirrors []string, dir string, f File, timeout time.Duration) (err error) {
+// interrupted transfer never leaves a file at the final path. A nil client
+// means http.DefaultClient.
+//
+// A mirror is tried again, after a wait that doubles each time (see
+// DownloadOptions), when a try fails in a way that may pass: no bytes for
+// the idle timeout, a connection reset or cut off, HTTP 5xx, 408 or 429.
+// Other failures move on to the next mirror at once: another HTTP status
+// (404), a wrong size or MD5, a host that does not resolve or refuses the
+// connection. ctx's cancellation, during a transfer or a wait, ends
+// Download with an error for which errors.Is(err, ctx.Err()) holds.
+//
+// If every mirror fails, the error names each mirror's last failure (and
+// its number of tries) on one line. A failed download leaves no folder
+// behind that it created and left empty.
+func Download(ctx context.Context, client *http.Client, mirrors []string, dir string, f File, opts DownloadOptions) (err error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
 	if f.MD5 == "" {
 		return errors.Errorf("download %s: the catalog has no md5 to verify it against", f.Name)
+	}
+	idle := opts.IdleTimeout
+	if idle == 0 {
+		idle = DefaultIdleTimeout
+	}
+	retries := opts.Retries
+	if retries == 0 {
+		retries = DefaultRetries
+	}
+	backoff := opts.Backoff
+	if backoff <= 0 {
+		backoff = defaultBackoff
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
 	}
 	created := missingAncestor(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -66,17 +133,49 @@ func Download(ctx context.Context, client *http.Client, mirrors []string, dir st
 	}
 	failed := &downloadError{file: f.Name}
 	for _, m := range mirrors {
-		detail, err := fetch(ctx, client, withSlash(m)+f.Name, dir, f, timeout)
-		if err != nil {
-			// Not a mirror's fault (cancelled, disk full): stop here.
-			return err
+		var (
+			res   tryResult
+			tries int
+			wait  = backoff
+		)
+		for {
+			tries++
+			res, err = fetch(ctx, client, withSlash(m)+f.Name, dir, f, idle, opts.Progress)
+			if err != nil {
+				// Not a mirror's fault (cancelled, disk full): stop here.
+				return err
+			}
+			if res.detail == "" {
+				return nil
+			}
+			if !res.transient || tries > retries {
+				break
+			}
+			logf("%s: %s: %s; trying again in %s", f.Name, m, res.detail, wait)
+			if err := sleep(ctx, wait); err != nil {
+				return errors.Wrapf(err, "download %s", f.Name)
+			}
+			wait = min(2*wait, maxBackoff)
 		}
-		if detail == "" {
-			return nil
+		detail := res.detail
+		if tries > 1 {
+			detail += fmt.Sprintf(" (%d tries)", tries)
 		}
 		failed.attempts = append(failed.attempts, Attempt{Source: m, Detail: detail})
 	}
 	return failed
+}
+
+// sleep waits d, or less if ctx is done first, then returning its error.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // missingAncestor returns the outermost folder of dir's path that does not
@@ -105,33 +204,53 @@ func removeEmpty(dir, top string) {
 	}
 }
 
-// fetch makes one try. It returns a non-empty detail when the mirror failed
-// and the next should be tried, or an error when trying more is pointless.
-func fetch(ctx context.Context, client *http.Client, url, dir string, f File, timeout time.Duration) (detail string, err error) {
+// tryResult is how one try failed: detail says how ("" for success), and
+// transient whether trying the same mirror again may succeed.
+type tryResult struct {
+	detail    string
+	transient bool
+}
+
+// fetch makes one try. It returns a failure to put in the mirror's record,
+// or an error when trying more is pointless. idle > 0 gives the try up
+// when no bytes arrive for that long; progress may be nil.
+func fetch(ctx context.Context, client *http.Client, url, dir string, f File, idle time.Duration,
+	progress func(file string, done, total int64)) (tryResult, error) {
 	if err := ctx.Err(); err != nil {
-		return "", errors.Wrapf(err, "download %s", f.Name)
+		return tryResult{}, errors.Wrapf(err, "download %s", f.Name)
 	}
-	tctx := ctx
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		tctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The watchdog is wound up again by every byte that arrives, so only
+	// silence ends the try, never its length.
+	var idled atomic.Bool
+	touch := func() {}
+	if idle > 0 {
+		timer := time.AfterFunc(idle, func() {
+			idled.Store(true)
+			cancel()
+		})
+		defer timer.Stop()
+		touch = func() { timer.Reset(idle) }
 	}
-	// why describes a transport failure, telling our timeout from the
+	fail := func(detail string, transient bool) (tryResult, error) {
+		return tryResult{detail: detail, transient: transient}, nil
+	}
+	// why describes a transport failure, telling the idle timeout from the
 	// caller's cancellation.
-	why := func(err error) (string, error) {
+	why := func(err error) (tryResult, error) {
 		if ctx.Err() != nil {
-			return "", errors.Wrapf(ctx.Err(), "download %s", f.Name)
+			return tryResult{}, errors.Wrapf(ctx.Err(), "download %s", f.Name)
 		}
-		if tctx.Err() != nil {
-			return "timeout after " + timeout.String(), nil
+		if idled.Load() {
+			return fail("no data for "+idle.String(), true)
 		}
-		return oneLine(err.Error()), nil
+		return fail(oneLine(err.Error()), transientNetError(err))
 	}
 
-	req, err := http.NewRequestWithContext(tctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, url, nil)
 	if err != nil {
-		return "bad URL: " + oneLine(err.Error()), nil
+		return fail("bad URL: "+oneLine(err.Error()), false)
 	}
 	// Asking for identity stops the transport from transparently gunzipping
 	// a .gz served with Content-Encoding: gzip, which would spoil the md5.
@@ -142,21 +261,25 @@ func fetch(ctx context.Context, client *http.Client, url, dir string, f File, ti
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Sprintf("HTTP %d", resp.StatusCode), nil
+		return fail(fmt.Sprintf("HTTP %d", resp.StatusCode), transientStatus(resp.StatusCode))
 	}
 	limit := f.Size
 	if limit <= 0 {
 		limit = maxUnsizedDownload
 		if resp.ContentLength > limit {
-			return fmt.Sprintf("size %d, over the limit of %d bytes", resp.ContentLength, limit), nil
+			return fail(fmt.Sprintf("size %d, over the limit of %d bytes", resp.ContentLength, limit), false)
 		}
 	} else if resp.ContentLength >= 0 && resp.ContentLength != f.Size {
-		return fmt.Sprintf("size %d, want %d (an error page?)", resp.ContentLength, f.Size), nil
+		return fail(fmt.Sprintf("size %d, want %d (an error page?)", resp.ContentLength, f.Size), false)
+	}
+	total := f.Size
+	if total <= 0 {
+		total = resp.ContentLength
 	}
 
 	tmp, err := os.CreateTemp(dir, "."+f.Name+".part-*")
 	if err != nil {
-		return "", errors.Wrap(err, "create temporary download file")
+		return tryResult{}, errors.Wrap(err, "create temporary download file")
 	}
 	done := false
 	defer func() {
@@ -167,42 +290,126 @@ func fetch(ctx context.Context, client *http.Client, url, dir string, f File, ti
 	}()
 	h := md5.New()
 	w := &writeRecorder{w: tmp}
+	meter := newMeter(f.Name, total, progress)
+	body := &watchedReader{r: resp.Body, touch: touch, meter: meter}
 	// One byte past the size is enough to tell an over-long body.
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, limit+1))
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(body, limit+1))
 	if err != nil {
 		if w.err != nil {
-			return "", errors.Wrap(w.err, "write downloaded file")
+			return tryResult{}, errors.Wrap(w.err, "write downloaded file")
 		}
-		d, err := why(err)
+		res, err := why(err)
 		if err != nil {
-			return "", err
+			return res, err
 		}
-		return fmt.Sprintf("cut off after %d bytes: %s", n, d), nil
+		res.detail = fmt.Sprintf("cut off after %d bytes: %s", n, res.detail)
+		// A body cut off midway is a transfer's mishap, whatever the cause.
+		res.transient = true
+		return res, nil
 	}
+	meter.end()
 	if f.Size <= 0 && n > limit {
-		return fmt.Sprintf("over the limit of %d bytes", limit), nil
+		return fail(fmt.Sprintf("over the limit of %d bytes", limit), false)
 	}
 	if f.Size > 0 && n != f.Size {
-		return fmt.Sprintf("size %d, want %d", n, f.Size), nil
+		return fail(fmt.Sprintf("size %d, want %d", n, f.Size), false)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != f.MD5 {
-		return fmt.Sprintf("md5 %s, want %s (an error page?)", got, f.MD5), nil
+		return fail(fmt.Sprintf("md5 %s, want %s (an error page?)", got, f.MD5), false)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return "", errors.Wrap(err, "chmod downloaded file")
+		return tryResult{}, errors.Wrap(err, "chmod downloaded file")
 	}
 	if err := tmp.Sync(); err != nil {
-		return "", errors.Wrap(err, "sync downloaded file")
+		return tryResult{}, errors.Wrap(err, "sync downloaded file")
 	}
 	if err := tmp.Close(); err != nil {
-		return "", errors.Wrap(err, "close downloaded file")
+		return tryResult{}, errors.Wrap(err, "close downloaded file")
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, f.Name)); err != nil {
 		os.Remove(tmp.Name())
-		return "", errors.Wrap(err, "move downloaded file into place")
+		return tryResult{}, errors.Wrap(err, "move downloaded file into place")
 	}
 	done = true
-	return "", nil
+	return tryResult{}, nil
+}
+
+// transientStatus says whether an HTTP status may pass on a later try:
+// server errors, a request timeout, too many requests.
+func transientStatus(code int) bool {
+	return code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests
+}
+
+// transientNetError says whether a failure to connect or to read may pass:
+// every one but a host that does not resolve or that refuses the
+// connection, where trying again only delays the next mirror.
+func transientNetError(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
+	return !errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// watchedReader reads a body, telling the idle watchdog and the progress
+// meter of the bytes that arrive.
+type watchedReader struct {
+	r     io.Reader
+	touch func()
+	meter *meter
+}
+
+func (w *watchedReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if n > 0 {
+		w.touch()
+		w.meter.add(n)
+	}
+	return n, err
+}
+
+// meter calls a Progress function for one try: at its start, at most once
+// every progressEvery, and at its end.
+type meter struct {
+	file        string
+	done, total int64
+	fn          func(file string, done, total int64)
+	now         func() time.Time
+	last        time.Time
+}
+
+// newMeter starts a meter, calling fn with done 0; a nil fn makes a meter
+// that does nothing.
+func newMeter(file string, total int64, fn func(string, int64, int64)) *meter {
+	m := &meter{file: file, total: total, fn: fn, now: time.Now}
+	m.start()
+	return m
+}
+
+func (m *meter) start() {
+	if m.fn == nil {
+		return
+	}
+	m.last = m.now()
+	m.fn(m.file, 0, m.total)
+}
+
+func (m *meter) add(n int) {
+	m.done += int64(n)
+	if m.fn == nil {
+		return
+	}
+	if now := m.now(); now.Sub(m.last) >= progressEvery {
+		m.last = now
+		m.fn(m.file, m.done, m.total)
+	}
+}
+
+// end reports the whole body: done == total, whatever the size said.
+func (m *meter) end() {
+	if m.fn != nil {
+		m.fn(m.file, m.done, m.done)
+	}
 }
 
 // oneLine keeps multi-line transport errors from breaking one-line reports.

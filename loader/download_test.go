@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -18,11 +20,14 @@ import (
 // mirror starts a test server behaving as kind for every request:
 // "ok" serves body, "gzipenc" serves it as Content-Encoding gzip, "404" fails, "html200" serves an HTML page of the right
 // size (so only the md5 tells), "short200" a shorter page without a length,
-// "cutoff" announces the full length but hangs up midway, and "stall" never
-// answers until the test ends.
-func mirror(t *testing.T, kind string, body []byte) string {
+// "cutoff" announces the full length but hangs up midway, "stall" never
+// answers until the test ends, "503" is a server error. It returns the
+// server's base URL and its count of requests.
+func mirror(t *testing.T, kind string, body []byte) (string, *atomic.Int32) {
 	stop := make(chan struct{})
+	requests := new(atomic.Int32)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
 		switch kind {
 		case "ok":
 			w.Write(body)
@@ -32,6 +37,8 @@ func mirror(t *testing.T, kind string, body []byte) string {
 			w.Write(body)
 		case "404":
 			http.NotFound(w, r)
+		case "503":
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 		case "html200":
 			page := []byte(htmlPage)
 			page = append(page, bytes.Repeat([]byte(" "), len(body)-len(page))...)
@@ -59,8 +66,12 @@ func mirror(t *testing.T, kind string, body []byte) string {
 	// Cleanups run last-in first-out: unblock stalled handlers, then close.
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(stop) })
-	return srv.URL + "/" + kind + "/"
+	return srv.URL + "/" + kind + "/", requests
 }
+
+// quick are download options for tests: a short idle timeout, two retries
+// and almost no wait between tries.
+var quick = DownloadOptions{IdleTimeout: 200 * time.Millisecond, Retries: 2, Backoff: time.Millisecond}
 
 func TestDownload(t *testing.T) {
 	body := gzipBytes(t, idxBytes([]int{100, tinyH, tinyW}, tinyImages(100)))
@@ -68,35 +79,55 @@ func TestDownload(t *testing.T) {
 		t.Fatal("body too small to impersonate with an HTML page")
 	}
 	f := File{Name: "images.gz", Size: int64(len(body)), MD5: md5Hex(body)}
+	// A port where nothing listens: a server's, once closed.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refused := closed.URL + "/refused/"
+	closed.Close()
 	tests := []struct {
-		name    string
-		mirrors []string
-		wantErr []string // substrings of the error; nil for success
+		name     string
+		mirrors  []string
+		wantErr  []string         // substrings of the error; nil for success
+		requests map[string]int32 // requests each mirror gets
 	}{
-		{"ok", []string{"ok"}, nil},
-		{"404 then ok", []string{"404", "ok"}, nil},
-		{"served with Content-Encoding gzip", []string{"gzipenc"}, nil},
-		{"html 200 then ok", []string{"html200", "ok"}, nil},
-		{"short page then ok", []string{"short200", "ok"}, nil},
-		{"cut off then ok", []string{"cutoff", "ok"}, nil},
-		{"stall then ok", []string{"stall", "ok"}, nil},
-		{"cut off", []string{"cutoff"}, []string{"cutoff/: cut off after"}},
-		{"all fail", []string{"404", "html200", "short200", "stall"}, []string{
+		{"ok", []string{"ok"}, nil, map[string]int32{"ok": 1}},
+		{"404 then ok", []string{"404", "ok"}, nil, map[string]int32{"404": 1, "ok": 1}},
+		{"served with Content-Encoding gzip", []string{"gzipenc"}, nil, nil},
+		{"html 200 then ok", []string{"html200", "ok"}, nil, map[string]int32{"html200": 1, "ok": 1}},
+		{"short page then ok", []string{"short200", "ok"}, nil, map[string]int32{"short200": 1, "ok": 1}},
+		{"cut off then ok", []string{"cutoff", "ok"}, nil, map[string]int32{"cutoff": 3, "ok": 1}},
+		{"stall then ok", []string{"stall", "ok"}, nil, map[string]int32{"stall": 3, "ok": 1}},
+		{"503 then ok", []string{"503", "ok"}, nil, map[string]int32{"503": 3, "ok": 1}},
+		{"refused then ok", []string{refused, "ok"}, nil, nil},
+		{"cut off", []string{"cutoff"}, []string{"cutoff/: cut off after", "(3 tries)"}, map[string]int32{"cutoff": 3}},
+		{"all fail", []string{"404", "html200", "short200", "stall", "503", refused}, []string{
 			"download images.gz: every mirror failed: ",
-			"404/: HTTP 404",
+			"404/: HTTP 404; ",
 			"html200/: md5 ",
-			"short200/: size " + fmt.Sprint(len(htmlPage)),
-			"stall/: timeout after 200ms",
-		}},
+			"short200/: size " + fmt.Sprint(len(htmlPage)) + ", want",
+			"stall/: no data for 200ms (3 tries); ",
+			"503/: HTTP 503 (3 tries); ",
+			"refused/: ",
+		}, map[string]int32{"404": 1, "html200": 1, "short200": 1, "stall": 3, "503": 3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var urls []string
+			counts := map[string]*atomic.Int32{}
 			for _, kind := range tc.mirrors {
-				urls = append(urls, mirror(t, kind, body))
+				if strings.HasPrefix(kind, "http") {
+					urls = append(urls, kind)
+					continue
+				}
+				u, n := mirror(t, kind, body)
+				urls, counts[kind] = append(urls, u), n
 			}
 			dir := t.TempDir()
-			err := Download(context.Background(), nil, urls, dir, f, 200*time.Millisecond)
+			err := Download(context.Background(), nil, urls, dir, f, quick)
+			for kind, want := range tc.requests {
+				if got := counts[kind].Load(); got != want {
+					t.Errorf("%s: %d requests, want %d", kind, got, want)
+				}
+			}
 			left, _ := os.ReadDir(dir)
 			if tc.wantErr != nil {
 				if err == nil {
@@ -110,6 +141,9 @@ func TestDownload(t *testing.T) {
 				t.Log(err)
 				if strings.Contains(err.Error(), "\n") {
 					t.Errorf("error spans lines: %q", err)
+				}
+				if tc.mirrors[len(tc.mirrors)-1] == refused && strings.HasSuffix(err.Error(), "tries)") {
+					t.Errorf("a refused connection was tried again: %q", err)
 				}
 				if len(left) != 0 {
 					t.Errorf("left %d files behind, first %s", len(left), left[0].Name())
@@ -130,16 +164,159 @@ func TestDownload(t *testing.T) {
 	}
 }
 
+// A transfer that stops midway is given up after the idle timeout and tried
+// again, and the retry completes it.
+func TestDownloadIdleThenRetry(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 1000)
+	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+			w.Write(body[:len(body)/2])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done() // silent until the client gives up
+			return
+		}
+		w.Write(body)
+	}))
+	defer srv.Close()
+	var lines []string
+	opts := quick
+	opts.Logf = func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	dir := t.TempDir()
+	if err := Download(context.Background(), nil, []string{srv.URL}, dir, f, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, f.Name)); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("downloaded file wrong: %v", err)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "cut off after 5000 bytes: no data for 200ms; trying again in 1ms") {
+		t.Errorf("log %q, want one retry after the idle timeout", lines)
+	}
+}
+
+// A slow transfer whose bytes keep coming never times out, however long it
+// takes in all: here 1.5 s against an idle timeout of 300 ms, without
+// retries. Progress is reported from 0 to the whole size.
+func TestDownloadSlowButSteady(t *testing.T) {
+	const chunks = 30
+	body := bytes.Repeat([]byte("abcdefgh"), chunks*16)
+	f := File{Name: "slow", Size: int64(len(body)), MD5: md5Hex(body)}
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		step := len(body) / chunks
+		for i := 0; i < len(body); i += step {
+			w.Write(body[i : i+step])
+			w.(http.Flusher).Flush()
+			time.Sleep(50 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	type call struct{ done, total int64 }
+	var calls []call
+	opts := DownloadOptions{IdleTimeout: 300 * time.Millisecond, Retries: -1, Progress: func(file string, done, total int64) {
+		if file != f.Name {
+			t.Errorf("progress for %q", file)
+		}
+		calls = append(calls, call{done, total})
+	}}
+	if err := Download(context.Background(), nil, []string{srv.URL}, t.TempDir(), f, opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	size := int64(len(body))
+	if len(calls) < 2 || calls[0] != (call{0, size}) || calls[len(calls)-1] != (call{size, size}) {
+		t.Fatalf("progress %v, want from {0 %d} to {%d %d}", calls, size, size, size)
+	}
+	for i := 1; i < len(calls); i++ {
+		if calls[i].done < calls[i-1].done || calls[i].total != size {
+			t.Errorf("progress goes %v then %v", calls[i-1], calls[i])
+		}
+	}
+}
+
+// Progress is reported at most every 100 ms, and at the end whatever the
+// time.
+func TestMeter(t *testing.T) {
+	var clock time.Duration
+	var got []string
+	m := &meter{file: "f", total: 100, now: func() time.Time { return time.Unix(0, 0).Add(clock) },
+		fn: func(file string, done, total int64) { got = append(got, fmt.Sprintf("%d/%d", done, total)) }}
+	m.start()
+	for _, step := range []struct {
+		at time.Duration
+		n  int
+	}{{10 * time.Millisecond, 10}, {99 * time.Millisecond, 10}, {100 * time.Millisecond, 10}, {150 * time.Millisecond, 10}, {250 * time.Millisecond, 10}, {260 * time.Millisecond, 50}} {
+		clock = step.at
+		m.add(step.n)
+	}
+	m.end()
+	want := []string{"0/100", "30/100", "50/100", "100/100"}
+	if !slices.Equal(got, want) {
+		t.Errorf("progress %v, want %v", got, want)
+	}
+	// Without a function, a meter does nothing.
+	(&meter{now: time.Now}).add(1)
+	newMeter("f", 1, nil).end()
+}
+
+// Cancellation is the caller's decision, not a mirror's failure.
 // Cancellation is the caller's decision, not a mirror's failure.
 func TestDownloadCancelled(t *testing.T) {
 	body := []byte("payload")
 	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := Download(ctx, nil, []string{mirror(t, "ok", body)}, t.TempDir(), f, time.Second)
+	u, _ := mirror(t, "ok", body)
+	err := Download(ctx, nil, []string{u}, t.TempDir(), f, DownloadOptions{})
 	var de *downloadError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &de) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// A cancellation during the wait before a retry ends the wait at once (here
+// an hour long) and Download with context.Canceled.
+func TestDownloadCancelledDuringBackoff(t *testing.T) {
+	body := []byte("payload")
+	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
+	u, requests := mirror(t, "503", body)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waiting := make(chan struct{}, 1)
+	opts := DownloadOptions{Backoff: time.Hour, Logf: func(string, ...any) { waiting <- struct{}{} }}
+	dir := filepath.Join(t.TempDir(), "new")
+	done := make(chan error, 1)
+	go func() { done <- Download(ctx, nil, []string{u}, dir, f, opts) }()
+	var err error
+	select {
+	case <-waiting:
+		cancel()
+		select {
+		case err = <-done:
+		case <-time.After(time.Minute): // a hang guard, not a measure
+			t.Fatal("Download still waiting a minute after the cancellation")
+		}
+	case err = <-done:
+		t.Fatalf("Download returned %v without waiting to retry", err)
+	}
+	var de *downloadError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &de) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the download folder is left: %v", err)
 	}
 }
 
@@ -175,7 +352,8 @@ func TestDownloadLeavesNoEmptyFolder(t *testing.T) {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			err := Download(ctx, nil, []string{mirror(t, tc.mirror, body)}, filepath.Join(root, tc.dir), f, time.Second)
+			u, _ := mirror(t, tc.mirror, body)
+			err := Download(ctx, nil, []string{u}, filepath.Join(root, tc.dir), f, DownloadOptions{})
 			if (err == nil) != tc.success {
 				t.Fatalf("err = %v", err)
 			}
@@ -183,5 +361,69 @@ func TestDownloadLeavesNoEmptyFolder(t *testing.T) {
 				t.Errorf("left %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// The idle timeout and retries: Options' fields, else the environment,
+// else the defaults; a bad variable is an error naming it.
+func TestDownloadSettings(t *testing.T) {
+	tests := []struct {
+		name          string
+		opts          Options
+		idleEnv, rEnv string
+		idle          time.Duration
+		retries       int
+		err           string
+	}{
+		{name: "defaults", idle: 30 * time.Second, retries: 3},
+		{name: "environment", idleEnv: "45s", rEnv: " 5 ", idle: 45 * time.Second, retries: 5},
+		{name: "none by environment", idleEnv: "0", rEnv: "0", idle: 0, retries: 0},
+		{name: "fields beat the environment", opts: Options{IdleTimeout: time.Second, Retries: 1}, idleEnv: "45s", rEnv: "5", idle: time.Second, retries: 1},
+		{name: "none by fields", opts: Options{IdleTimeout: -1, Retries: -1}, idleEnv: "45s", rEnv: "5", idle: 0, retries: 0},
+		{name: "fields hide a bad environment", opts: Options{IdleTimeout: time.Second, Retries: 1}, idleEnv: "soon", rEnv: "many", idle: time.Second, retries: 1},
+		{name: "bad duration", idleEnv: "45", err: `$ZOO_DOWNLOAD_IDLE_TIMEOUT="45" is not a duration like 45s (0 for none)`},
+		{name: "negative duration", idleEnv: "-5s", err: `$ZOO_DOWNLOAD_IDLE_TIMEOUT="-5s" is not a duration`},
+		{name: "bad retries", rEnv: "x", err: `$ZOO_DOWNLOAD_RETRIES="x" is not a number of retries from 0 to 100`},
+		{name: "negative retries", rEnv: "-1", err: `$ZOO_DOWNLOAD_RETRIES="-1" is not a number`},
+		{name: "too many retries", rEnv: "101", err: `$ZOO_DOWNLOAD_RETRIES="101" is not a number`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(IdleTimeoutEnv, tc.idleEnv)
+			t.Setenv(RetriesEnv, tc.rEnv)
+			idle, retries, err := tc.opts.DownloadSettings()
+			if tc.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+					t.Errorf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || idle != tc.idle || retries != tc.retries {
+				t.Errorf("DownloadSettings() = %v, %d, %v; want %v, %d", idle, retries, err, tc.idle, tc.retries)
+			}
+		})
+	}
+}
+
+// Load downloads with Options' settings: a bad variable stops it before
+// any request, and Progress sees every file to its end.
+func TestLoadDownloadSettings(t *testing.T) {
+	w := newWorld(t)
+	t.Setenv(RetriesEnv, "lots")
+	_, err := Load(context.Background(), w.entry, Options{CacheDir: w.cache})
+	if err == nil || err.Error() != `tiny: $ZOO_DOWNLOAD_RETRIES="lots" is not a number of retries from 0 to 100` || w.requests.Load() != 0 {
+		t.Errorf("err = %v after %d requests", err, w.requests.Load())
+	}
+
+	t.Setenv(RetriesEnv, "")
+	last := map[string][2]int64{}
+	opts := Options{CacheDir: w.cache, Progress: func(file string, done, total int64) { last[file] = [2]int64{done, total} }}
+	if _, err := Load(context.Background(), w.entry, opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range w.entry.Files() {
+		if got := last[f.Name]; got != [2]int64{f.Size, f.Size} {
+			t.Errorf("%s: last progress %v, want %d of %d", f.Name, got, f.Size, f.Size)
+		}
 	}
 }

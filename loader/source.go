@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,24 +17,48 @@ import (
 )
 
 // DataEnv names the environment variable that points at a folder holding a
-// dataset's files; like Options.Dir, it is then the only place looked at.
+// dataset's files, or at a root holding one folder per dataset (see
+// Options.Dir); like Options.Dir, it is then the only place looked at.
 const DataEnv = "ZOO_DATA"
 
-// defaultTimeout bounds each file's download when Options.Timeout is zero.
-const defaultTimeout = 2 * time.Minute
+// The environment variables that set a download's idle timeout (a
+// duration: "45s", "2m"; "0" for none) and its retries per mirror (a whole
+// number; "0" for none) when Options leave them zero.
+const (
+	IdleTimeoutEnv = "ZOO_DOWNLOAD_IDLE_TIMEOUT"
+	RetriesEnv     = "ZOO_DOWNLOAD_RETRIES"
+)
+
+// maxRetries bounds the retries that $ZOO_DOWNLOAD_RETRIES may ask for:
+// more only delays the next mirror.
+const maxRetries = 100
 
 // Options say where Load and Locate may find or fetch a dataset's files.
 type Options struct {
-	// Dir, if set, is the only folder used (the -data DIR flag): missing or
-	// bad files there are an error, never a reason to look elsewhere.
+	// Dir, if set, is the only place looked at (the -data DIR flag):
+	// missing or bad files there are an error, never a reason to look
+	// elsewhere. Dir is either the dataset's folder or a root holding one
+	// folder per dataset: if Dir/<entry name> is a folder, it is the
+	// dataset's; else if Dir/<cache name> is one (EMNIST's splits share
+	// "emnist", as in the cache dir), it is; else Dir itself is.
 	Dir string
 	// CacheDir is where downloads go; default: the user's cache dir +
 	// "gorgonia-zoo/<entry name>" (EMNIST's splits share "emnist").
 	CacheDir string
 	// Client makes the downloads; nil means http.DefaultClient.
 	Client *http.Client
-	// Timeout bounds each file's download; zero means 2 minutes.
-	Timeout time.Duration
+	// IdleTimeout ends a download try that receives no bytes for this
+	// long; a slow transfer whose bytes keep coming never times out. 0
+	// means $ZOO_DOWNLOAD_IDLE_TIMEOUT if set, else DefaultIdleTimeout; a
+	// negative value means none.
+	IdleTimeout time.Duration
+	// Retries is how many more times a mirror is tried after a transient
+	// failure (see Download). 0 means $ZOO_DOWNLOAD_RETRIES if set, else
+	// DefaultRetries; a negative value means none.
+	Retries int
+	// Progress, if set, is told of each download's bytes as they arrive
+	// (see DownloadOptions.Progress).
+	Progress func(file string, done, total int64)
 	// NoDownload forbids downloading.
 	NoDownload bool
 	// Logf, if set, receives a line for every source tried.
@@ -74,8 +100,65 @@ func (e *NotFoundError) Error() string {
 	return b.String()
 }
 
+// DownloadSettings returns the idle timeout and the retries per mirror that
+// downloads use, 0 meaning none: the field if set (a negative one meaning
+// none), else the environment variable ($ZOO_DOWNLOAD_IDLE_TIMEOUT,
+// $ZOO_DOWNLOAD_RETRIES) if set, else DefaultIdleTimeout and
+// DefaultRetries. A variable that does not parse, or is negative (or
+// retries over 100), is an error naming it.
+func (o Options) DownloadSettings() (idle time.Duration, retries int, err error) {
+	switch {
+	case o.IdleTimeout < 0:
+		idle = 0
+	case o.IdleTimeout > 0:
+		idle = o.IdleTimeout
+	default:
+		idle = DefaultIdleTimeout
+		if v := strings.TrimSpace(os.Getenv(IdleTimeoutEnv)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return 0, 0, errors.Errorf("$%s=%q is not a duration like 45s (0 for none)", IdleTimeoutEnv, v)
+			}
+			idle = d
+		}
+	}
+	switch {
+	case o.Retries < 0:
+		retries = 0
+	case o.Retries > 0:
+		retries = o.Retries
+	default:
+		retries = DefaultRetries
+		if v := strings.TrimSpace(os.Getenv(RetriesEnv)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > maxRetries {
+				return 0, 0, errors.Errorf("$%s=%q is not a number of retries from 0 to %d", RetriesEnv, v, maxRetries)
+			}
+			retries = n
+		}
+	}
+	return idle, retries, nil
+}
+
+// downloadOptions turns o's settings into Download's.
+func (o Options) downloadOptions() (DownloadOptions, error) {
+	idle, retries, err := o.DownloadSettings()
+	if err != nil {
+		return DownloadOptions{}, err
+	}
+	// Download reads 0 as its default: none is negative there.
+	if idle == 0 {
+		idle = -1
+	}
+	if retries == 0 {
+		retries = -1
+	}
+	return DownloadOptions{IdleTimeout: idle, Retries: retries, Progress: o.Progress}, nil
+}
+
 // Load finds entry e's files and loads them, trying in turn: opts.Dir alone
-// if set; else $ZOO_DATA alone if set; else the Go module cache copy, the
+// if set; else $ZOO_DATA alone if set (either naming the dataset's folder
+// or a root holding it, see Options.Dir); else the Go module cache copy, the
 // cache dir, and a download into the cache dir. Every file is verified
 // against the catalog's size and MD5; an entry's archive is verified before
 // its data files are extracted from it (see LoadDir). If no source works the
@@ -83,9 +166,11 @@ func (e *NotFoundError) Error() string {
 //
 // Headers are checked before any data is read, and what they declare
 // against opts.MaxBytes: over it, the error is a *BudgetError, whichever
-// source it came from, and no other source is tried. ctx's cancellation
-// stops the search and every read and download, with an error for which
-// errors.Is(err, ctx.Err()) holds.
+// source it came from, and no other source is tried. A file that fails its
+// size or MD5 check but is another catalog file (another dataset's, or
+// this one's under another name) is named as such in the *ChecksumError.
+// ctx's cancellation stops the search and every read and download, with an
+// error for which errors.Is(err, ctx.Err()) holds.
 func Load(ctx context.Context, e Entry, opts Options) (*Split, error) {
 	var split *Split
 	_, err := resolve(ctx, e, opts, func(dir string) error {
@@ -137,17 +222,29 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 		}
 		return errors.Wrapf(err, "%s: %s", e.Name, where)
 	}
-	if opts.Dir != "" {
-		if err := use(opts.Dir); err != nil {
-			return "", wrap(err, "data dir "+opts.Dir)
+	// named uses the folder the user named, or its folder for e.
+	named := func(where, root string) (string, error) {
+		dir, found := dataDir(root, e)
+		err := use(dir)
+		if err == nil {
+			return dir, nil
 		}
-		return opts.Dir, nil
+		var ce *ChecksumError
+		names := folderNames(e)
+		switch {
+		case found:
+			where += " (its " + filepath.Base(dir) + " folder)"
+		case len(names) > 0 && (errors.Is(err, fs.ErrNotExist) || errors.As(err, &ce)):
+			// Files missing or wrong: perhaps a root without e's folder.
+			where += " (no " + strings.Join(names, " or ") + " folder in it)"
+		}
+		return "", wrap(err, where)
+	}
+	if opts.Dir != "" {
+		return named("data dir "+opts.Dir, opts.Dir)
 	}
 	if env := os.Getenv(DataEnv); env != "" {
-		if err := use(env); err != nil {
-			return "", wrap(err, "$"+DataEnv+"="+env)
-		}
-		return env, nil
+		return named("$"+DataEnv+"="+env, env)
 	}
 
 	nf := &NotFoundError{Dataset: e.Name}
@@ -213,17 +310,18 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 		record("download", "no mirrors")
 		return "", nf
 	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = defaultTimeout
+	dopts, err := opts.downloadOptions()
+	if err != nil {
+		return "", errors.Wrapf(err, "%s", e.Name)
 	}
+	dopts.Logf = func(format string, args ...any) { logf(e.Name+": "+format, args...) }
 	for _, f := range e.Downloads() {
 		// Good files already in the cache are kept; only the rest is fetched.
 		if verifyFile(ctx, cache, f) == nil {
 			continue
 		}
 		logf("%s: downloading %s into %s", e.Name, f.Name, cache)
-		if err := Download(ctx, opts.Client, mirrors, cache, f, timeout); err != nil {
+		if err := Download(ctx, opts.Client, mirrors, cache, f, dopts); err != nil {
 			var de *downloadError
 			if !errors.As(err, &de) {
 				return "", errors.Wrapf(err, "%s", e.Name)
@@ -240,6 +338,32 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	return "", nf
 }
 
+// dataDir is e's folder in dir, a folder the user named: dir/<e.Name> if
+// it is a folder, else dir/<e's cache name> if that is one, else dir
+// itself, with found false.
+func dataDir(dir string, e Entry) (sub string, found bool) {
+	for _, name := range folderNames(e) {
+		sub := filepath.Join(dir, name)
+		if st, err := os.Stat(sub); err == nil && st.IsDir() {
+			return sub, true
+		}
+	}
+	return dir, false
+}
+
+// folderNames are the names e's folder may have under a data root: its own
+// name, then the cache's name it shares with other entries, if any.
+func folderNames(e Entry) []string {
+	var names []string
+	for _, n := range []string{e.Name, e.cacheName()} {
+		// A name with a separator would reach outside the root.
+		if isBaseName(n) && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
 // describe says in a few words why a folder was not usable.
 func describe(err error) string {
 	var (
@@ -254,6 +378,9 @@ func describe(err error) string {
 	case errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe):
 		return filepath.Base(pe.Path) + " missing"
 	case errors.As(err, &ce):
+		if ce.Is != nil {
+			return filepath.Base(ce.File) + ": " + ce.Got + ", want " + ce.Want + ": " + ce.identity()
+		}
 		return filepath.Base(ce.File) + ": " + ce.Got + ", want " + ce.Want + " (corrupt or not the expected file)"
 	case errors.As(err, &fe):
 		return filepath.Base(fe.File) + ": " + oneLine(fe.Defect)

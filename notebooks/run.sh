@@ -14,7 +14,8 @@
 #
 # Needs Debian's jupyter-nbconvert (apt-get install jupyter-nbconvert
 # jupyter-client python3-nbclient) and the Go toolchain. goimports and the
-# GoNB kernel are built from the versions pinned in go.mod, into a private
+# GoNB kernel are built from the versions pinned in notebooks/tools/go.mod
+# (a module of their own: the zoo's go.mod carries no notebook tooling), into a private
 # JUPYTER_DATA_DIR: the user's Jupyter configuration is not touched.
 set -euo pipefail
 
@@ -33,7 +34,6 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
 cd "$here"
 if [ ${#notebooks[@]} -eq 0 ]; then
   notebooks=([0-9][0-9]-*.ipynb)
@@ -44,11 +44,11 @@ command -v jupyter >/dev/null || { echo "run.sh: jupyter not found (apt-get inst
 work=$(mktemp -d "${TMPDIR:-/tmp}/zoo-notebooks.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
-echo "== tools (goimports and the GoNB kernel, as pinned in go.mod)"
-(cd "$repo" && go build -o "$work/bin/goimports" golang.org/x/tools/cmd/goimports)
+echo "== tools (goimports and the GoNB kernel, as pinned in notebooks/tools/go.mod)"
+(cd "$here/tools" && go build -o "$work/bin/goimports" golang.org/x/tools/cmd/goimports)
 export PATH="$work/bin:$PATH"
 export JUPYTER_DATA_DIR="$work/jupyter"
-(cd "$repo" && go tool gonb --install --force_deps --force_copy) >"$work/gonb-install.log" 2>&1 ||
+(cd "$here/tools" && go tool gonb --install --force_deps --force_copy) >"$work/gonb-install.log" 2>&1 ||
   { cat "$work/gonb-install.log" >&2; exit 1; }
 jupyter kernelspec list 2>/dev/null | grep -q gonb || { echo "run.sh: the GoNB kernel did not install" >&2; cat "$work/gonb-install.log" >&2; exit 1; }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -38,6 +39,13 @@ type ModelResult struct {
 	// in percent after epoch i+1, empty when no run recorded it.
 	EpochLoss     []Summary
 	EpochAccuracy []Summary
+	// Confusion is the sum of the confusion matrices of the finished runs
+	// that recorded one (ConfusionRuns of them), nil when none did.
+	// ConfusionInvalid counts the matrices left out: not square, with a
+	// negative count, or of another size than the first.
+	Confusion        zoo.Confusion
+	ConfusionRuns    int
+	ConfusionInvalid int
 }
 
 // Accuracies are the finished runs' test accuracies in percent.
@@ -93,8 +101,59 @@ func describeConfig(cfg zoo.Config) string {
 		}
 		return fmt.Sprint(n)
 	}
-	return fmt.Sprintf("epochs %d, learning rate %v, batch %d, training samples %s, test samples %s",
+	d := fmt.Sprintf("epochs %d, learning rate %v, batch %d, training samples %s, test samples %s",
 		cfg.Epochs, cfg.LR, cfg.BatchSize, samples(cfg.TrainSamples), samples(cfg.TestSamples))
+	return d + describeOptimizer(cfg)
+}
+
+// describeOptimizer says how a configuration other than the course's
+// plain SGD optimizes, e.g. ", optimizer adamw (weight decay 0.01),
+// schedule cosine, warm-up 1 epoch"; "" for plain SGD.
+func describeOptimizer(cfg zoo.Config) string {
+	var parts []string
+	opt := cfg.Optimizer
+	if opt == "" {
+		opt = zoo.OptimizerSGD
+	}
+	var settings []string
+	add := func(name string, v float64) {
+		if v != 0 {
+			settings = append(settings, fmt.Sprintf("%s %v", name, v))
+		}
+	}
+	add("momentum", cfg.Momentum)
+	add("dampening", cfg.Dampening)
+	if cfg.Nesterov {
+		settings = append(settings, "Nesterov")
+	}
+	add("weight decay", cfg.WeightDecay)
+	add("beta1", cfg.Beta1)
+	add("beta2", cfg.Beta2)
+	add("eps", cfg.Eps)
+	if opt != zoo.OptimizerSGD || len(settings) > 0 {
+		o := "optimizer " + opt
+		if len(settings) > 0 {
+			o += " (" + strings.Join(settings, ", ") + ")"
+		}
+		parts = append(parts, o)
+	}
+	switch cfg.Schedule {
+	case zoo.ScheduleStep:
+		gamma := cfg.Gamma
+		if gamma == 0 {
+			gamma = 0.1
+		}
+		parts = append(parts, fmt.Sprintf("schedule step (every %d epochs × %v)", cfg.StepSize, gamma))
+	case zoo.ScheduleCosine:
+		parts = append(parts, "schedule cosine")
+	}
+	if cfg.WarmupEpochs > 0 {
+		parts = append(parts, fmt.Sprintf("warm-up %d epochs", cfg.WarmupEpochs))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(parts, ", ")
 }
 
 // Analysis is a set of results files grouped by configuration and model.
@@ -225,6 +284,7 @@ func (m *ModelResult) summarize() {
 	m.SamplesPerSecond = Summarize(m.values(func(r zoo.Record) float64 { return r.SamplesPerSecond }))
 	m.EpochLoss = perEpoch(m.Runs, func(r zoo.Record) []float64 { return r.EpochLoss }, 1)
 	m.EpochAccuracy = perEpoch(m.Runs, func(r zoo.Record) []float64 { return r.EpochTestAccuracy }, 100)
+	m.summarizeConfusion()
 }
 
 // perEpoch summarizes, for each epoch, the values the runs recorded for it.

@@ -13,7 +13,10 @@ import (
 // WriteMarkdown writes the report: per configuration a table of the models
 // with their intervals, the runs that did not finish and the environments
 // the runs came from; the figures (figures names the PNG files to link,
-// absent ones are left out); and the course's claims tested on the data.
+// absent ones are left out); the confusion matrices (per class accuracy
+// and the most confused pairs, and the figure named ConfusionFile when it
+// is among figures), or why there are none; and the course's claims tested
+// on the data.
 func WriteMarkdown(w io.Writer, a *Analysis, figures ...string) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
@@ -78,9 +81,24 @@ func WriteMarkdown(w io.Writer, a *Analysis, figures ...string) error {
 		}
 	}
 
-	if len(figures) > 0 {
+	confusions := confusionFiles(a)
+	sweeps := Sweeps(a)
+	var plain []string // the figures other than the confusion matrices and sweeps
+	for _, f := range figures {
+		special := false
+		for _, name := range confusions {
+			special = special || f == name
+		}
+		for _, s := range sweeps {
+			special = special || f == SweepFile(s)
+		}
+		if !special {
+			plain = append(plain, f)
+		}
+	}
+	if len(plain) > 0 {
 		p("\n## Figures\n\n")
-		for _, f := range figures {
+		for _, f := range plain {
 			p("![%s](%s)\n\n", figureTitle(f), f)
 		}
 		p("Points are means over seeds; error bars are 95%% confidence intervals of the mean (none for n < 2).")
@@ -89,6 +107,9 @@ func WriteMarkdown(w io.Writer, a *Analysis, figures ...string) error {
 		}
 		p("\n")
 	}
+
+	writeConfusionSection(p, a, confusions, figures)
+	writeSweepSection(p, sweeps, figures)
 
 	p("\n## The course's claims, tested on these runs\n\n")
 	p("Each comparison is A vs B. Accuracy: the difference of mean test accuracy A − B in percentage points, its 95%% confidence interval ")
@@ -159,4 +180,167 @@ func figureTitle(file string) string {
 		return "Learning curves"
 	}
 	return file
+}
+
+// mostConfusedShown is how many of a model's largest errors the report lists.
+const mostConfusedShown = 3
+
+// writeConfusionSection writes the confusion matrices' section: per
+// configuration with matrices its figure (when among figures), the
+// accuracy of each class per model and each model's most confused pairs;
+// and why the other models and configurations have none.
+func writeConfusionSection(p func(string, ...any), a *Analysis, files map[*Configuration]string, figures []string) {
+	p("\n## Confusion matrices\n\n")
+	if !a.HasConfusion() {
+		p("None of these records holds a confusion matrix: they were written by a zoo that did not record one yet (the `confusion` field). Runs recorded now have one.\n")
+		return
+	}
+	p("Rows are the true classes and columns the predicted ones; a model's matrix is the sum of the matrices of its finished runs (one per seed). ")
+	p("In the figures the diagonal, the test samples classified right, is green, and the errors go from white to red by their share of the true class, red being the model's largest error.\n")
+	linked := map[string]bool{}
+	for _, f := range figures {
+		linked[f] = true
+	}
+	for _, c := range a.Configurations {
+		if len(a.Configurations) > 1 {
+			p("\n### %s, configuration %s\n", c.Dataset, c.ConfigHash)
+		}
+		if !c.HasConfusion() {
+			p("\nNo run of this configuration recorded a confusion matrix.\n")
+			continue
+		}
+		if name := files[c]; linked[name] {
+			p("\n![Confusion matrices](%s)\n", name)
+		}
+		var with []*ModelResult
+		var notes []string
+		classes := 0
+		for _, m := range c.Models {
+			switch {
+			case m.Confusion != nil:
+				with = append(with, m)
+				classes = max(classes, m.Confusion.Classes())
+			case len(m.Runs) > 0:
+				notes = append(notes, fmt.Sprintf("%s: no run recorded a confusion matrix", md(m.Model)))
+			}
+			if m.ConfusionInvalid > 0 {
+				notes = append(notes, fmt.Sprintf("%s: %s left out (not square, a negative count, or not of the first matrix's size)",
+					md(m.Model), plural(m.ConfusionInvalid, "matrix", "matrices")))
+			}
+			if m.Confusion != nil && m.ConfusionRuns < len(m.Runs) {
+				notes = append(notes, fmt.Sprintf("%s: %d of %d finished runs recorded a matrix", md(m.Model), m.ConfusionRuns, len(m.Runs)))
+			}
+		}
+		names := classNames(datasetClasses(c.Dataset, classes), classes)
+		p("\nPercentage of each class's test samples classified right:\n\n| class |")
+		for _, m := range with {
+			p(" %s |", md(m.Model))
+		}
+		p("\n|---|%s\n", strings.Repeat("--:|", len(with)))
+		accs := make([][]float64, len(with))
+		for i, m := range with {
+			accs[i] = ClassAccuracy(m.Confusion)
+		}
+		for class := range classes {
+			p("| %s |", md(names[class]))
+			for i := range with {
+				if class < len(accs[i]) && !math.IsNaN(accs[i][class]) {
+					p(" %.2f |", accs[i][class])
+				} else {
+					p(" - |")
+				}
+			}
+			p("\n")
+		}
+		p("\nThe most confused classes (true → predicted: samples, share of the true class):\n\n")
+		for _, m := range with {
+			mnames := classNames(datasetClasses(c.Dataset, m.Confusion.Classes()), m.Confusion.Classes())
+			var parts []string
+			for _, e := range MostConfused(m.Confusion, mostConfusedShown) {
+				parts = append(parts, fmt.Sprintf("%s → %s: %d (%.2f%%)", md(mnames[e.True]), md(mnames[e.Predicted]), e.Count, e.Percent))
+			}
+			if len(parts) == 0 {
+				parts = []string{"no errors"}
+			}
+			p("- %s (%s): %s\n", md(m.Model), plural(m.ConfusionRuns, "run", "runs"), strings.Join(parts, "; "))
+		}
+		if len(notes) > 0 {
+			p("\n%s.\n", strings.Join(notes, ".\n"))
+		}
+	}
+}
+
+// writeSweepSection writes, for each dataset with several configurations,
+// what varies, each model's best configuration with its interval, the
+// heatmap (when among figures) and the course's claims under each
+// configuration.
+func writeSweepSection(p func(string, ...any), sweeps []*Sweep, figures []string) {
+	for _, s := range sweeps {
+		var varying []string
+		for _, h := range s.Varying {
+			varying = append(varying, fmt.Sprintf("%s (%s)", h.Name, strings.Join(h.Values, ", ")))
+		}
+		p("\n## Sweep on %s\n\n%d configurations", s.Dataset, len(s.Configurations))
+		if len(varying) > 0 {
+			p(", varying %s", strings.Join(varying, "; "))
+		}
+		p(".\n\nEach model's best configuration, by mean test accuracy over its seeds:\n\n")
+		p("| model | best configuration | n | test accuracy %% | 95%% CI | train s |\n|---|---|--:|--:|--:|--:|\n")
+		for _, b := range s.Best {
+			m := b.Result
+			sf := secondsFormat(m.TrainSeconds.Mean)
+			p("| %s | %s (%s) | %d | %.2f ± %.2f | %s | "+sf+" |\n", md(b.Model), md(s.Label(b.Config)), b.Config.ConfigHash,
+				m.Accuracy.N, m.Accuracy.Mean, m.Accuracy.Std, ciText(m.Accuracy, "%.2f"), m.TrainSeconds.Mean)
+		}
+		for _, f := range figures {
+			if f == SweepFile(s) {
+				p("\n![Mean test accuracy over the sweep](%s)\n\nEach cell is a model's mean test accuracy for those values, averaged over the seeds and over the other settings that vary; grey where no run finished.\n", f)
+			}
+		}
+		var rows []string
+		for _, cl := range CourseClaims {
+			var cells []string
+			any := false
+			for _, c := range s.Configurations {
+				cell := "–"
+				if rs := EvaluateClaims(c, []Claim{cl}); len(rs) == 1 {
+					cell, any = shortVerdict(rs[0]), true
+				}
+				cells = append(cells, cell)
+			}
+			if any {
+				rows = append(rows, fmt.Sprintf("| %s (%s vs %s) | %s |", md(cl.Name), cl.A, cl.B, strings.Join(cells, " | ")))
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		p("\nThe course's claims under each configuration (accuracy; training time where the course claims it): ")
+		p("supported, contradicted or not shown at p < %.2f, – where a side has no finished run.\n\n| claim |", 1-Confidence)
+		for _, c := range s.Configurations {
+			p(" %s |", md(s.Label(c)))
+		}
+		p("\n|---|%s\n%s\n", strings.Repeat("---|", len(s.Configurations)), strings.Join(rows, "\n"))
+	}
+}
+
+// shortVerdict is a claim's verdict in a table cell: the accuracy's, and
+// the training time's when the course claims one.
+func shortVerdict(r ClaimResult) string {
+	word := func(want int, ok bool, p, effect float64) string {
+		switch {
+		case !ok:
+			return "not testable"
+		case p < 1-Confidence && float64(want)*effect > 0:
+			return "supported"
+		case p < 1-Confidence:
+			return "contradicted"
+		}
+		return "not shown"
+	}
+	v := word(r.WantAccuracy, r.AccOK, r.Acc.P, r.Acc.Diff)
+	if r.WantTime != 0 {
+		v += "; time " + word(-r.WantTime, r.TimeOK, r.Time.P, -math.Log(r.Time.Ratio))
+	}
+	return v
 }

@@ -283,3 +283,27 @@ func predictionInto(logits []float32, probs []float64) Prediction {
 	}
 	return Prediction{Class: best, Probabilities: probs}
 }
+
+// Graph is an inference graph of a model, built over its weights: the
+// parameter nodes hold the model's own tensors.
+type Graph struct {
+	// Builder made the graph; its Layer method describes each block's
+	// node (package onnx walks the graph through it).
+	Builder *graph.Builder
+	Input   *G.Node // (batch, C, H, W), to be bound with G.Let
+	Logits  *G.Node // (batch, classes)
+}
+
+// InferenceGraph builds the model's inference graph for batches of the
+// given size (BatchNorm with its running statistics). It fails when the
+// architecture does not build for the model's input.
+func (m *Model) InferenceGraph(batch int) (*Graph, error) {
+	if batch < 1 {
+		return nil, errors.Errorf("%s: batch %d, want at least 1", m.Arch.Name, batch)
+	}
+	net, err := build(m.Arch, m.Store, graph.Inference, batch, m.Input)
+	if err != nil {
+		return nil, err
+	}
+	return &Graph{Builder: net.b, Input: net.x, Logits: net.logits}, nil
+}

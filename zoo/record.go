@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pkg/errors"
+	"github.com/rogpeppe/go-internal/lockedfile"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/inputfile"
@@ -58,6 +59,10 @@ type Record struct {
 	SamplesPerSecond  float64   `json:"samples_per_second"`
 	EpochLoss         []float64 `json:"epoch_loss"`
 	EpochTestAccuracy []float64 `json:"epoch_test_accuracy,omitempty"`
+	// Confusion is the test set's confusion matrix (rows the true classes,
+	// columns the predicted ones; see Confusion). Records written before
+	// it was kept have none.
+	Confusion Confusion `json:"confusion,omitempty"`
 
 	Env Environment `json:"env"`
 }
@@ -65,9 +70,29 @@ type Record struct {
 // ConfigHash identifies a configuration on a dataset regardless of the seed,
 // so that the runs of several seeds group together: the first 12 hex digits
 // of the SHA-256 of the settings that change results (the evaluation batch
-// size does not).
+// size does not). The course's plain SGD hashes as it always has.
 func ConfigHash(dataset string, c Config) string {
 	key := fmt.Sprintf("dataset=%s epochs=%d lr=%v batch=%d train=%d test=%d", dataset, c.Epochs, c.LR, c.BatchSize, c.TrainSamples, c.TestSamples)
+	// Plain SGD adds nothing, so that the course's runs keep their hashes;
+	// other optimizers add their effective settings (the momentum
+	// optimizer is SGD with a momentum, and hashes as such).
+	if !c.plainSGD() {
+		kind := c.optimizerName()
+		if kind == OptimizerMomentum {
+			kind = OptimizerSGD
+		}
+		key += fmt.Sprintf(" optimizer=%s wd=%v warmup=%d schedule=%s", kind, c.WeightDecay, c.WarmupEpochs, c.Schedule)
+		if c.Schedule == ScheduleStep {
+			key += fmt.Sprintf(" step=%d gamma=%v", c.StepSize, c.gamma())
+		}
+		switch kind {
+		case OptimizerSGD:
+			key += fmt.Sprintf(" momentum=%v dampening=%v nesterov=%v", c.momentum(), c.Dampening, c.Nesterov)
+		default:
+			b1, b2, eps := c.adamParams()
+			key += fmt.Sprintf(" betas=%v,%v eps=%v", b1, b2, eps)
+		}
+	}
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:6])
 }
@@ -103,6 +128,7 @@ func NewRecord(res *Result, cfg Config, dataset string, env Environment) Record 
 	r.TestAccuracy, r.Correct, r.Total = res.TestAccuracy, res.Correct, res.Total
 	r.TrainSeconds, r.EvalSeconds, r.SamplesPerSecond = res.TrainSeconds, res.EvalSeconds, res.SamplesPerSecond
 	r.EpochLoss, r.EpochTestAccuracy = res.EpochLoss, res.EpochTestAccuracy
+	r.Confusion = res.Confusion.Clone()
 	return r
 }
 
@@ -245,20 +271,16 @@ func (r *ResultsFile) Append(rec Record) error {
 		_, err := r.stream.Write(line)
 		return errors.Wrapf(err, "writing a record to %s", r.path)
 	}
-	// Read and write: the last byte is read to detect a torn line.
-	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return errors.Wrap(err, "results file")
-	}
-	defer f.Close()
-	unlock, err := lockFile(f)
+	// Read and write: the last byte is read to detect a torn line. The
+	// lock (the go command's own, flock or LockFileEx) is held until Close.
+	f, err := lockedfile.OpenFile(r.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return errors.Wrapf(err, "locking %s", r.path)
 	}
-	defer unlock()
+	defer f.Close()
 	// A torn last line (a process killed mid-write before this one) would
 	// swallow this record: start on a fresh line.
-	if torn, err := endsTorn(f); err != nil {
+	if torn, err := endsTorn(f.File); err != nil {
 		return errors.Wrapf(err, "results file %s", r.path)
 	} else if torn {
 		line = append([]byte{'\n'}, line...)

@@ -24,6 +24,17 @@ type Architecture struct {
 	Aliases     []string
 	Description string
 	Build       Build
+	// Cost is the training time per sample relative to model1's, which
+	// sweeps use to balance their shards; 0 means 1.
+	Cost float64
+}
+
+// RelativeCost is a.Cost, or 1 when unset.
+func (a Architecture) RelativeCost() float64 {
+	if a.Cost > 0 {
+		return a.Cost
+	}
+	return 1
 }
 
 // Input is the shape of one sample and the number of classes a model is

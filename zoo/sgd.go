@@ -17,7 +17,7 @@ import (
 type sgd struct{ lr float64 }
 
 // Step applies one update to every parameter from its gradient.
-func (s sgd) Step(params []G.ValueGrad) error {
+func (s *sgd) Step(params []G.ValueGrad) error {
 	for _, p := range params {
 		w, ok := p.Value().(*tensor.Dense)
 		if !ok {

@@ -30,6 +30,26 @@ type Config struct {
 	// EvalEveryEpoch evaluates the test set after each epoch (learning curves);
 	// it costs one evaluation per epoch, outside the training time.
 	EvalEveryEpoch bool `json:"eval_every_epoch,omitempty"`
+
+	// The optimizer, with PyTorch's semantics (see optim.go): "" or "sgd"
+	// (plain SGD unless Momentum or WeightDecay are set), "momentum",
+	// "adam" or "adamw". Zero values are PyTorch's defaults; left at zero,
+	// the configuration is the course's plain SGD, bit for bit.
+	Optimizer   string  `json:"optimizer,omitempty"`
+	Momentum    float64 `json:"momentum,omitempty"`
+	Dampening   float64 `json:"dampening,omitempty"`
+	Nesterov    bool    `json:"nesterov,omitempty"`
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+	Beta1       float64 `json:"beta1,omitempty"` // Adam's; 0 means 0.9
+	Beta2       float64 `json:"beta2,omitempty"` // 0 means 0.999
+	Eps         float64 `json:"eps,omitempty"`   // 0 means 1e-8
+	// The learning rate's schedule over epochs: "" (constant), "step"
+	// (StepSize epochs, Gamma: 0 means 0.1) or "cosine"; WarmupEpochs of
+	// linear warm-up multiply either (see LRAt).
+	Schedule     string  `json:"schedule,omitempty"`
+	StepSize     int     `json:"step_size,omitempty"`
+	Gamma        float64 `json:"gamma,omitempty"`
+	WarmupEpochs int     `json:"warmup_epochs,omitempty"`
 }
 
 // DefaultConfig is the course's protocol: benchmark(model, epochs=5, lr=0.1)
@@ -59,7 +79,7 @@ func (c Config) Validate() error {
 	case c.TrainSamples > 0 && c.TrainSamples < c.BatchSize:
 		return errors.Errorf("%d training samples are fewer than one batch of %d", c.TrainSamples, c.BatchSize)
 	}
-	return nil
+	return c.validateOptimizer()
 }
 
 // Result is what one training run produced.
@@ -75,15 +95,25 @@ type Result struct {
 	// EpochTestAccuracy is the test accuracy after each epoch, with
 	// Config.EvalEveryEpoch.
 	EpochTestAccuracy []float64
+	// Confusion is the final evaluation's confusion matrix: its trace is
+	// Correct and its sum Total.
+	Confusion Confusion
 }
 
-// Progress is reported after each epoch.
+// Progress is reported after every training step and after each epoch.
+// After a step, EpochEnd is false and Loss is the mean loss of the epoch's
+// steps so far; after an epoch, EpochEnd is true, Loss is the epoch's mean
+// loss and, with Config.EvalEveryEpoch, TestAccuracy is set. A callback
+// runs on the training goroutine: it should return quickly (a progress bar
+// redraws at most a few times a second).
 type Progress struct {
 	Model         string
 	Epoch, Epochs int // Epoch counts from 1
+	Step, Steps   int // steps of this epoch done, and in all; Step == Steps at its end
+	EpochEnd      bool
 	Loss          float64
 	Seconds       float64 // training time so far
-	TestAccuracy  float64 // with Config.EvalEveryEpoch, else 0
+	TestAccuracy  float64 // after an epoch, with Config.EvalEveryEpoch; else 0
 }
 
 // MaxLoss is the largest training loss taken for learning: a classifier's
@@ -122,7 +152,8 @@ func New(a Architecture, in Input, seed int64) (*Model, error) {
 }
 
 // Run is the course's benchmark(): a fresh model from cfg.Seed, trained on
-// data.Train and evaluated on all of data.Test. progress may be nil.
+// data.Train and evaluated on all of data.Test, with the test set's
+// confusion matrix. progress may be nil.
 func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, progress func(Progress)) (*Result, *Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
@@ -146,10 +177,11 @@ func Run(ctx context.Context, a Architecture, data *loader.Split, cfg Config, pr
 		return nil, m, err
 	}
 	start := time.Now()
-	res.Correct, res.Total, err = ev.Evaluate(ctx)
+	res.Confusion, err = ev.Confusion(ctx)
 	if err != nil {
 		return nil, m, err
 	}
+	res.Correct, res.Total = res.Confusion.Correct(), res.Confusion.Total()
 	res.EvalSeconds = time.Since(start).Seconds()
 	res.TestAccuracy = float64(res.Correct) / float64(res.Total)
 	return res, m, nil
@@ -188,7 +220,7 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 	if cfg.BatchSize > train.N {
 		return nil, errors.Errorf("batch size %d is larger than the %d training samples", cfg.BatchSize, train.N)
 	}
-	tr, err := m.NewTrainer(cfg.BatchSize, cfg.LR)
+	tr, err := m.NewTrainerFor(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +237,9 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 	var evalTime time.Duration // kept out of the training time
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		batches.Shuffle(cfg.Seed, epoch)
+		if !cfg.plainSGD() {
+			tr.SetLR(cfg.LRAt(epoch))
+		}
 		var sum float64
 		for step := 0; step < steps; step++ {
 			if err := ctx.Err(); err != nil {
@@ -219,8 +254,12 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 				return nil, &DivergedError{Model: m.Arch.Name, Epoch: epoch, Step: step + 1, Loss: loss}
 			}
 			sum += loss
+			if progress != nil {
+				progress(Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: step + 1, Steps: steps,
+					Loss: sum / float64(step+1), Seconds: (time.Since(start) - evalTime).Seconds()})
+			}
 		}
-		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Loss: sum / float64(steps)}
+		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps, EpochEnd: true, Loss: sum / float64(steps)}
 		res.EpochLoss = append(res.EpochLoss, p.Loss)
 		if test != nil {
 			evalStart := time.Now()
@@ -249,7 +288,7 @@ type Trainer struct {
 	m       *Model
 	net     *built
 	vm      G.VM
-	solver  sgd
+	solver  optimizer
 	grads   []G.ValueGrad
 	x       []float32 // the input batch the graph reads, (batch, C, H, W)
 	targets []float32 // one-hot targets, (batch, classes)
@@ -259,18 +298,30 @@ type Trainer struct {
 // the loss (mean softmax cross-entropy over the batch), its gradient from
 // gorgonia.Grad and a tape machine, with plain SGD at learning rate lr.
 func (m *Model) NewTrainer(batch int, lr float64) (*Trainer, error) {
+	return m.NewTrainerFor(Config{Epochs: 1, BatchSize: batch, LR: lr})
+}
+
+// NewTrainerFor is NewTrainer for batches of cfg.BatchSize with cfg's
+// optimizer at cfg.LR; SetLR changes the rate (a schedule calls it each
+// epoch with cfg.LRAt). The optimizer's state (momentum, Adam's moments)
+// lives in the trainer.
+func (m *Model) NewTrainerFor(cfg Config) (*Trainer, error) {
+	batch, lr := cfg.BatchSize, cfg.LR
 	if batch < 1 {
 		return nil, errors.Errorf("batch size must be at least 1, got %d", batch)
 	}
 	if !(lr > 0) || math.IsInf(lr, 0) {
 		return nil, errors.Errorf("learning rate must be a positive number, got %v", lr)
 	}
+	if err := cfg.validateOptimizer(); err != nil {
+		return nil, err
+	}
 	net, err := build(m.Arch, m.Store, graph.Training, batch, m.Input)
 	if err != nil {
 		return nil, err
 	}
 	t := &Trainer{
-		m: m, net: net, solver: sgd{lr: lr},
+		m: m, net: net, solver: newOptimizer(cfg),
 		x:       make([]float32, batch*m.Input.Channels*m.Input.Height*m.Input.Width),
 		targets: make([]float32, batch*m.Input.Classes),
 	}
@@ -327,10 +378,13 @@ func (t *Trainer) step() (float64, error) {
 		return loss, nil // the caller decides; the weights are left as they were
 	}
 	if err := t.solver.Step(t.grads); err != nil {
-		return 0, errors.Wrapf(err, "%s: SGD step", t.m.Arch.Name)
+		return 0, errors.Wrapf(err, "%s: optimizer step", t.m.Arch.Name)
 	}
 	return loss, nil
 }
+
+// SetLR sets the learning rate of the next steps.
+func (t *Trainer) SetLR(lr float64) { t.solver.SetLR(lr) }
 
 // Close releases the trainer's VM.
 func (t *Trainer) Close() { t.vm.Close() }
@@ -399,29 +453,45 @@ func (m *Model) NewEvaluator(test *loader.Dataset, batch int) (*Evaluator, error
 }
 
 // Evaluate classifies every test sample with the model's current weights and
-// counts those whose largest logit is their label.
+// counts those whose largest logit is their label: the trace and the sum of
+// the confusion matrix.
 func (e *Evaluator) Evaluate(ctx context.Context) (correct, total int, err error) {
+	c, err := e.Confusion(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return c.Correct(), c.Total(), nil
+}
+
+// Confusion classifies every test sample with the model's current weights,
+// as Evaluate does, and counts each (label, class of the largest logit)
+// pair in a confusion matrix. A label outside the model's classes is an
+// error.
+func (e *Evaluator) Confusion(ctx context.Context) (Confusion, error) {
 	classes := e.m.Input.Classes // the batches stay in NewBatcher's sequential order: nothing shuffles them
+	counts := NewConfusion(classes)
 	for i := 0; i < e.batches.Batches(false); i++ {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		n := e.batches.Fill(i, e.xs, nil, e.labels)
 		err := e.vm.RunAll()
 		if err != nil {
 			e.vm.Reset()
-			return 0, 0, errors.Wrapf(err, "evaluating %s", e.m.Arch.Name)
+			return nil, errors.Wrapf(err, "evaluating %s", e.m.Arch.Name)
 		}
 		logits := e.net.logits.Value().Data().([]float32)
 		for s := 0; s < n; s++ {
-			if argmax(logits[s*classes:(s+1)*classes]) == e.labels[s] {
-				correct++
+			label := e.labels[s]
+			if label < 0 || label >= classes {
+				e.vm.Reset()
+				return nil, errors.Errorf("evaluating %s: label %d of test sample %d is outside the %d classes", e.m.Arch.Name, label, i*len(e.labels)+s, classes)
 			}
+			counts[label][argmax(logits[s*classes:(s+1)*classes])]++
 		}
-		total += n
 		e.vm.Reset()
 	}
-	return correct, total, nil
+	return counts, nil
 }
 
 // Close releases the evaluator's VM.

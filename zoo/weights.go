@@ -78,33 +78,56 @@ func (m *Model) Save(path string) error {
 // the file's metadata (Model, Input and TensorsSHA256 are filled in from
 // the model).
 func (m *Model) SaveWithProvenance(path string, p Provenance) error {
+	tensors, err := m.tensors()
+	if err != nil {
+		return errors.Wrapf(err, "saving %s", m.Arch.Name)
+	}
+	p.TensorsSHA256 = TensorsSHA256(tensors)
+	meta, err := m.Metadata(p)
+	if err != nil {
+		return errors.Wrapf(err, "saving %s", m.Arch.Name)
+	}
+	meta["format"] = "pt"
+	return errors.Wrapf(safetensors.WriteFile(path, tensors, meta), "saving %s", m.Arch.Name)
+}
+
+// tensors are the model's parameters and buffers as PyTorch holds them.
+func (m *Model) tensors() ([]safetensors.Tensor, error) {
 	var tensors []safetensors.Tensor
 	for _, p := range m.Store.Params() {
 		t, err := torchTensor(p)
 		if err != nil {
-			return errors.Wrapf(err, "saving %s", m.Arch.Name)
+			return nil, err
 		}
 		tensors = append(tensors, t)
 	}
+	return tensors, nil
+}
+
+// Metadata is what the zoo writes about the model into a weights file
+// (safetensors metadata, ONNX metadata_props): the model's name, class and
+// input, and the fields of p that are set (p.Model and p.Input are
+// ignored). ProvenanceOf reads it back. It fails only when p.Config does
+// not encode as JSON.
+func (m *Model) Metadata(p Provenance) (map[string]string, error) {
 	meta := map[string]string{
-		"format":   "pt",
-		metaModel:  m.Arch.Name,
-		metaClass:  m.Arch.Class,
-		metaInput:  fmt.Sprintf("%dx%dx%dx%d", m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes),
-		metaSHA256: TensorsSHA256(tensors),
+		metaModel: m.Arch.Name,
+		metaClass: m.Arch.Class,
+		metaInput: fmt.Sprintf("%dx%dx%dx%d", m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes),
 	}
 	set := func(key, v string) {
 		if v != "" {
 			meta[key] = v
 		}
 	}
+	set(metaSHA256, p.TensorsSHA256)
 	set(metaDataset, p.Dataset)
 	set(metaCommand, p.Command)
 	set(metaVersion, p.ZooVersion)
 	if p.Config != nil {
 		b, err := json.Marshal(p.Config)
 		if err != nil {
-			return errors.Wrapf(err, "saving %s", m.Arch.Name)
+			return nil, errors.Wrap(err, "encoding the configuration")
 		}
 		meta[metaConfig] = string(b)
 	}
@@ -113,7 +136,15 @@ func (m *Model) SaveWithProvenance(path string, p Provenance) error {
 		meta[metaCorrect] = strconv.Itoa(p.Correct)
 		meta[metaTotal] = strconv.Itoa(p.Total)
 	}
-	return errors.Wrapf(safetensors.WriteFile(path, tensors, meta), "saving %s", m.Arch.Name)
+	return meta, nil
+}
+
+// ProvenanceOf reads the provenance in a weights file's metadata, as
+// Metadata writes it; keys it does not know are ignored and absent ones
+// leave their field zero. name stands for the file in errors, which name
+// the key whose value does not parse.
+func ProvenanceOf(meta map[string]string, name string) (Provenance, error) {
+	return provenanceOf(meta, name)
 }
 
 // ReadProvenance reads what the weights file at path says about itself,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"github.com/gorgonia-zoo/zoo/internal/safetensors"
 	"github.com/gorgonia-zoo/zoo/loader"
 )
@@ -167,18 +167,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 // mnist loads the real MNIST files (the module cache or ../../shared).
-func mnist(t testing.TB) *loader.Split {
-	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
-		opts.Dir = "../../shared/data/mnist"
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		t.Skip("MNIST not available:", err)
-	}
-	return data
-}
+func mnist(t testing.TB) *loader.Split { return mnisttest.Split(t) }
 
 func TestModel1LearnsMNISTInOneEpoch(t *testing.T) {
 	data := mnist(t)
@@ -194,8 +183,17 @@ func TestModel1LearnsMNISTInOneEpoch(t *testing.T) {
 	if res.Total != 10000 || res.TestAccuracy < 0.90 {
 		t.Errorf("accuracy %.4f over %d test images, want at least 0.90 over 10000", res.TestAccuracy, res.Total)
 	}
-	if len(res.EpochLoss) != 1 || len(seen) != 1 || seen[0].Loss != res.EpochLoss[0] || !(res.EpochLoss[0] < 1) {
-		t.Errorf("epoch losses %v, progress %v", res.EpochLoss, seen)
+	// A report after each of the 600 steps, then the epoch's.
+	if len(res.EpochLoss) != 1 || len(seen) != 601 || !(res.EpochLoss[0] < 1) {
+		t.Fatalf("epoch losses %v, %d progress reports", res.EpochLoss, len(seen))
+	}
+	for i, p := range seen[:600] {
+		if p.EpochEnd || p.Step != i+1 || p.Steps != 600 || p.Epoch != 1 || !(p.Loss > 0) || (i > 0 && p.Seconds < seen[i-1].Seconds) {
+			t.Fatalf("step report %d: %+v", i, p)
+		}
+	}
+	if end := seen[600]; !end.EpochEnd || end.Loss != res.EpochLoss[0] || end.Step != 600 || math.Abs(seen[599].Loss-end.Loss) > 1e-9 {
+		t.Errorf("epoch report %+v after %+v", end, seen[599])
 	}
 }
 

@@ -25,6 +25,7 @@ const predictUsage = "zoo predict [-model M | -load FILE] [-top K] [-json] IMAGE
 type predictor struct {
 	name    string
 	classes []string
+	dataset string // what the weights say they were trained on; "" if they do not
 	p       *zoo.Predictor
 }
 
@@ -33,7 +34,7 @@ type predictor struct {
 func runPredict(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo predict", flag.ContinueOnError)
 	models := fs.String("model", "cnn2", "models to ask: a name, a comma-separated list, or all (pretrained weights)")
-	load := fs.String("load", "", "safetensors weights `file` to ask instead of the pretrained ones (the model is read from the file unless -model is given)")
+	load := fs.String("load", "", "weights `file` to ask instead of the pretrained ones, safetensors or ONNX (the model is read from the file unless -model is given)")
 	top := fs.Int("top", 3, "classes to show per answer, most probable first")
 	asJSON := fs.Bool("json", false, "one JSON line per image and model: file, model, class, label, probabilities")
 	files, err := parseInterspersed(fs, args)
@@ -145,32 +146,19 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 	var models []*zoo.Model
 	var datasets []string
 	switch {
-	case load != "" && specGiven:
-		archs, err := selectModels(spec)
-		if err != nil {
-			return nil, err
-		}
-		if len(archs) != 1 {
-			return nil, errors.New("-load holds one model: give one -model, or none to use the file's")
-		}
-		p, err := zoo.ReadProvenance(load)
-		if err != nil {
-			return nil, err
-		}
-		in := p.Input
-		if in == (zoo.Input{}) {
-			in = zoo.Input{Channels: 1, Height: 28, Width: 28, Classes: 10}
-		}
-		m, err := zoo.New(archs[0], in, 0)
-		if err == nil {
-			err = m.Load(load)
-		}
-		if err != nil {
-			return nil, err
-		}
-		models, datasets = append(models, m), append(datasets, p.Dataset)
 	case load != "":
-		m, p, err := zoo.Open(load)
+		var arch *zoo.Architecture
+		if specGiven {
+			archs, err := selectModels(spec)
+			if err != nil {
+				return nil, err
+			}
+			if len(archs) != 1 {
+				return nil, errors.New("-load holds one model: give one -model, or none to use the file's")
+			}
+			arch = &archs[0]
+		}
+		m, p, err := openWeights(load, arch)
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +186,7 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 		if e, err := loader.Lookup(datasets[i]); err == nil && e.Classes == m.Input.Classes {
 			classes = e.ClassNames
 		}
-		ps = append(ps, predictor{name: m.Arch.Name, classes: classes, p: p})
+		ps = append(ps, predictor{name: m.Arch.Name, classes: classes, dataset: datasets[i], p: p})
 	}
 	return ps, nil
 }

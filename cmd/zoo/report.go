@@ -21,7 +21,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fs.String("out", "zoo-report", "folder to write the report into (created if needed)")
 	files, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "usage: %s\n\nReads results files (JSON lines, from zoo -out) and writes into DIR: %s (tables with 95%% confidence intervals,\nthe course's claims tested), %s and %s, %s and %s.\n\nFlags:\n",
+		fmt.Fprintf(stderr, "usage: %s\n\nReads results files (JSON lines, from zoo -out) and writes into DIR: %s (tables with 95%% confidence intervals,\nthe course's claims tested, per-class accuracy), %s and %s, %s and %s, and confusion-HASH.png, the\nconfusion matrices of each configuration whose runs recorded them.\n\nFlags:\n",
 			reportUsage, report.MarkdownFile, report.ResultsCSVFile, report.RunsCSVFile, report.AccuracyTimeFile, report.LearningCurvesFile)
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()

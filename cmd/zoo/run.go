@@ -6,13 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/gorgonia-zoo/zoo/loader"
+	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -24,195 +23,6 @@ const (
 	// exitInterrupted is 128+SIGINT; main reports 143 for SIGTERM.
 	exitInterrupted = 130
 )
-
-// options are the command's flags.
-type options struct {
-	models  string
-	cfg     zoo.Config
-	seeds   []int64
-	data    string
-	out     string
-	save    string
-	load    string
-	list    bool
-	resume  bool
-	verbose bool
-	// modelSet says -model was given (-load reads the model's name from
-	// the file otherwise); command is the command line, for provenance.
-	modelSet bool
-	command  string
-	// maxData bounds the dataset's memory (loader.Options.MaxBytes); 0
-	// means no limit.
-	maxData int64
-
-	// dataset is -dataset resolved: a catalog entry, or (folder.Dir set) a
-	// folder of one's own with the file names and classes of its flags.
-	dataset loader.Entry
-	folder  loader.Folder
-}
-
-// maxSeeds bounds the seeds of one invocation (-seeds, -repeats), checked
-// before anything is allocated for them.
-const maxSeeds = 10000
-
-// seedList is the -seeds flag: comma-separated integers, each once.
-type seedList struct{ seeds *[]int64 }
-
-func (s seedList) String() string {
-	if s.seeds == nil {
-		return ""
-	}
-	var parts []string
-	for _, v := range *s.seeds {
-		parts = append(parts, strconv.FormatInt(v, 10))
-	}
-	return strings.Join(parts, ",")
-}
-
-func (s seedList) Set(v string) error {
-	if n := strings.Count(v, ",") + 1; n > maxSeeds {
-		return fmt.Errorf("%d seeds, more than the %d one invocation takes", n, maxSeeds)
-	}
-	*s.seeds = nil
-	seen := map[int64]bool{}
-	for _, part := range strings.Split(v, ",") {
-		n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
-		if errors.Is(err, strconv.ErrRange) {
-			return fmt.Errorf("seed %s is out of range (%d to %d)", strings.TrimSpace(part), math.MinInt64, math.MaxInt64)
-		}
-		if err != nil {
-			return fmt.Errorf("%q is not an integer seed", part)
-		}
-		if seen[n] {
-			return fmt.Errorf("seed %d is given twice: the runs would be the same", n)
-		}
-		seen[n] = true
-		*s.seeds = append(*s.seeds, n)
-	}
-	return nil
-}
-
-// byteSize is a flag holding a number of bytes, written with a unit:
-// "4GiB", "512MB", "1e9" (bytes).
-type byteSize struct{ n *int64 }
-
-var byteUnits = []struct {
-	suffix string
-	scale  float64
-}{
-	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-	{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
-}
-
-func (b byteSize) String() string {
-	if b.n == nil {
-		return ""
-	}
-	return formatBytes(*b.n)
-}
-
-func (b byteSize) Set(v string) error {
-	num, scale := strings.TrimSpace(v), 1.0
-	for _, u := range byteUnits {
-		if strings.HasSuffix(num, u.suffix) {
-			num, scale = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.scale
-			break
-		}
-	}
-	x, err := strconv.ParseFloat(num, 64)
-	if err != nil || x < 0 || math.IsInf(x*scale, 0) || x*scale > math.MaxInt64/2 {
-		return fmt.Errorf("%q is not a size (like 4GiB, 512MB or 0)", v)
-	}
-	*b.n = int64(x * scale)
-	return nil
-}
-
-// formatBytes writes n in the largest binary unit that keeps it above 1.
-func formatBytes(n int64) string {
-	for _, u := range []struct {
-		suffix string
-		scale  int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.scale {
-			return strconv.FormatFloat(float64(n)/float64(u.scale), 'g', 4, 64) + u.suffix
-		}
-	}
-	return strconv.FormatInt(n, 10) + "B"
-}
-
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{cfg: zoo.DefaultConfig(), maxData: loader.DefaultMaxBytes}
-	fs := flag.NewFlagSet("zoo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by run, as one line
-	fs.StringVar(&o.models, "model", "all", "models to train: a name, a comma-separated list, or all")
-	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training epochs")
-	fs.Float64Var(&o.cfg.LR, "lr", o.cfg.LR, "SGD learning rate")
-	fs.IntVar(&o.cfg.BatchSize, "batch", o.cfg.BatchSize, "training batch size")
-	seed := fs.Int64("seed", 0, "seed of initialisation and shuffling")
-	fs.Var(seedList{&o.seeds}, "seeds", "comma-separated `seeds`, each once: one run per model and seed (e.g. 0,1,2)")
-	repeats := fs.Int("repeats", 0, "runs per model, with seeds -seed, -seed+1, ...")
-	fs.IntVar(&o.cfg.EvalBatchSize, "eval-batch", o.cfg.EvalBatchSize, "evaluation batch size (does not change results)")
-	fs.BoolVar(&o.cfg.EvalEveryEpoch, "eval-every-epoch", false, "evaluate the test set after every epoch (learning curves)")
-	fs.IntVar(&o.cfg.TrainSamples, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
-	fs.IntVar(&o.cfg.TestSamples, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
-	dataset := fs.String("dataset", loader.MNIST.Name, "dataset: a catalog name ("+strings.Join(loader.Names(), ", ")+") or a folder holding four IDX files")
-	fs.StringVar(&o.folder.TrainImages, "train-images", "", "with -dataset DIR: training images file in DIR (default "+loader.MNIST.TrainImages.Name+")")
-	fs.StringVar(&o.folder.TrainLabels, "train-labels", "", "with -dataset DIR: training labels file in DIR (default "+loader.MNIST.TrainLabels.Name+")")
-	fs.StringVar(&o.folder.TestImages, "test-images", "", "with -dataset DIR: test images file in DIR (default "+loader.MNIST.TestImages.Name+")")
-	fs.StringVar(&o.folder.TestLabels, "test-labels", "", "with -dataset DIR: test labels file in DIR (default "+loader.MNIST.TestLabels.Name+")")
-	fs.IntVar(&o.folder.Classes, "classes", 0, "with -dataset DIR: number of classes (default: largest label + 1)")
-	fs.StringVar(&o.data, "data", "", "folder holding the files of the -dataset (default: $ZOO_DATA, the Go module cache, the user cache, then a download)")
-	fs.Var(byteSize{&o.maxData}, "max-data", "memory the dataset's files may `size` up to, as their headers declare, checked before they are read (0: no limit)")
-	fs.StringVar(&o.out, "out", "zoo-results.jsonl", "JSON-lines `file` each run is appended to (or a pipe, or /dev/null)")
-	fs.BoolVar(&o.resume, "resume", false, "skip runs already recorded in -out (same model, configuration and seed)")
-	fs.StringVar(&o.save, "save", "", "`folder` to write each trained model to, as MODEL.safetensors")
-	fs.StringVar(&o.load, "load", "", "safetensors weights `file` to evaluate instead of training (one model)")
-	fs.BoolVar(&o.list, "list", false, "list the models and exit")
-	fs.BoolVar(&o.verbose, "v", false, "report progress on stderr even when it is not a terminal")
-	fs.Usage = func() {} // flag calls it on every error too
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "usage: zoo [flags]\n       zoo report [-out DIR] FILE...\n       zoo compare A.jsonl B.jsonl\n\nTrains the course's reference models on MNIST (or -dataset) and prints test accuracy and training time.\nModels: %s (or all).\n\nFlags:\n", strings.Join(zoo.Names(), ", "))
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-		}
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	o.modelSet = set["model"]
-	o.command = strings.Join(append([]string{"zoo"}, args...), " ")
-	switch {
-	case set["seeds"] && (set["repeats"] || set["seed"]):
-		return nil, errors.New("-seeds cannot be combined with -seed or -repeats")
-	case set["repeats"] && (*repeats < 1 || *repeats > maxSeeds):
-		return nil, fmt.Errorf("-repeats must be 1 to %d, got %d", maxSeeds, *repeats)
-	case set["repeats"] && *seed > math.MaxInt64-int64(*repeats-1):
-		return nil, fmt.Errorf("-seed %d with -repeats %d goes past the largest seed, %d", *seed, *repeats, int64(math.MaxInt64))
-	case set["repeats"]:
-		for i := 0; i < *repeats; i++ {
-			o.seeds = append(o.seeds, *seed+int64(i))
-		}
-	case !set["seeds"]:
-		o.seeds = []int64{*seed}
-	}
-	if len(o.seeds) == 0 {
-		return nil, errors.New("-seeds is empty")
-	}
-	if err := o.selectDataset(*dataset, set); err != nil {
-		return nil, err
-	}
-	if o.load != "" && (set["resume"] || set["save"] || len(o.seeds) > 1 || set["eval-every-epoch"]) {
-		return nil, errors.New("-load evaluates given weights: it takes no -resume, -save, -seeds, -repeats or -eval-every-epoch")
-	}
-	if err := o.cfg.Validate(); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
 
 // selectModels resolves -model to architectures, in the order given.
 func selectModels(spec string) ([]zoo.Architecture, error) {
@@ -248,7 +58,7 @@ func selectModels(spec string) ([]zoo.Architecture, error) {
 var stdin io.Reader = os.Stdin
 
 // run is the whole command; it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgress bool) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal bool) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "report":
@@ -257,6 +67,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 			return runCompare(ctx, args[1:], stdout, stderr)
 		case "predict":
 			return runPredict(ctx, args[1:], stdin, stdout, stderr)
+		case "export":
+			return runExport(ctx, args[1:], stdout, stderr)
+		case "serve":
+			return runServe(ctx, args[1:], stdout, stderr)
+		case "inspect":
+			return runInspect(ctx, args[1:], stdout, stderr)
+		case "help":
+			return runHelp(ctx, args[1:], stdout, stderr)
+		case "version":
+			return runVersion(args[1:], stdout, stderr)
 		}
 	}
 	o, err := parseFlags(args, stderr)
@@ -267,9 +87,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 		fmt.Fprintf(stderr, "zoo: %v (zoo -h lists the flags)\n", err)
 		return exitUsage
 	}
-	c := &command{o: o, stdout: stdout, stderr: stderr, progress: showProgress || o.verbose}
+	mode := progressLines
+	switch {
+	case o.quiet:
+		mode = progressNone
+	case terminal:
+		mode = progressBar
+	}
+	c := &command{o: o, stdout: stdout, stderr: stderr, mode: mode}
 	if o.list {
 		return c.list(ctx)
+	}
+	if o.shard != "" {
+		s, err := parseShard(o.shard, os.Getenv)
+		if err != nil {
+			fmt.Fprintln(stderr, "zoo:", err)
+			return exitUsage
+		}
+		c.shard = &s
 	}
 	if o.load != "" && !o.modelSet {
 		return c.evaluateLoaded(ctx, nil)
@@ -293,7 +128,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, showProgr
 type command struct {
 	o              *options
 	stdout, stderr io.Writer
-	progress       bool // progress lines on stderr
+	mode           progressMode
+	rep            *progressReporter
+	shard          *shard // -shard, nil for the whole plan
 
 	data    *loader.Split
 	results *zoo.ResultsFile
@@ -312,38 +149,59 @@ func (c *command) failed(ctx context.Context, doing string, err error) int {
 	return exitFailed
 }
 
+// logf tells, with -v, where the data was looked for.
 func (c *command) logf(format string, args ...any) {
-	if c.progress {
+	if c.o.verbose {
 		fmt.Fprintf(c.stderr, "zoo: "+format+"\n", args...)
 	}
 }
 
-// loadData loads the selected dataset and checks the batch against it.
-func (c *command) loadData(ctx context.Context) int {
-	data, err := c.o.loadData(ctx, c.logf)
-	if err != nil {
-		return c.failed(ctx, "loading "+c.o.datasetName(), err)
+// loadDataset loads dataset d and checks the batch sizes against it.
+func (c *command) loadDataset(ctx context.Context, d dataset) int {
+	c.data = nil // the previous dataset's memory goes first
+	var progress func(string, int64, int64)
+	if c.mode == progressBar || c.o.verbose {
+		progress = newDownloadMeter(c.stderr, d.name()).progress
 	}
-	if n := data.Train.Head(c.o.cfg.TrainSamples).N; c.o.cfg.BatchSize > n {
-		fmt.Fprintf(c.stderr, "zoo: -batch %d is larger than the %d training samples\n", c.o.cfg.BatchSize, n)
-		return exitUsage
+	data, err := c.o.loadDataset(ctx, d, c.logf, progress)
+	if err != nil {
+		return c.failed(ctx, "loading "+d.name(), err)
+	}
+	for _, batch := range c.o.batches {
+		if n := data.Train.Head(c.o.cfg.TrainSamples).N; batch > n {
+			fmt.Fprintf(c.stderr, "zoo: -batch %d is larger than the %d training samples of %s\n", batch, n, d.name())
+			return exitUsage
+		}
 	}
 	c.data = data
 	return exitOK
 }
 
 func (c *command) list(ctx context.Context) int {
-	in, err := c.o.input(ctx)
+	d := c.o.datasets[0]
+	in, err := c.o.input(ctx, d)
 	if err != nil {
-		return c.failed(ctx, "reading "+c.o.datasetName(), err)
+		return c.failed(ctx, "reading "+d.name(), err)
 	}
-	fmt.Fprintf(c.stdout, "dataset %s: %d×%d×%d inputs, %d classes\n", c.o.datasetName(), in.Channels, in.Height, in.Width, in.Classes)
+	fmt.Fprintf(c.stdout, "dataset %s: %d×%d×%d inputs, %d classes\n", d.name(), in.Channels, in.Height, in.Width, in.Classes)
 	return listModels(c.stdout, c.stderr, in)
 }
 
-// train trains every model with every seed, appending each run's record to
-// the results file as soon as it is finished.
+// train runs the plan (or the -shard's part of it), appending each run's
+// record to the results file as soon as it is finished.
 func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
+	plan, err := c.o.buildPlan(archs)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "zoo:", err)
+		return exitUsage
+	}
+	runs := plan
+	if c.shard != nil {
+		runs = assign(plan, c.shard.N)[c.shard.I]
+	}
+	if c.o.plan {
+		return c.printPlan(ctx, runs, len(plan), c.shard)
+	}
 	// Everything a run will write is checked before the data is read and
 	// long before training ends.
 	done, code := c.openOutputs(ctx)
@@ -351,44 +209,51 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 		return code
 	}
 	defer c.results.Close()
-	if code := c.loadData(ctx); code != exitOK {
-		return code
-	}
 	c.env = zoo.CurrentEnvironment()
-	dataset := c.data.Train.Name
-	var table resultsTable
-	code = exitOK
-	for _, a := range archs {
-		for _, seed := range c.o.seeds {
-			cfg := c.o.cfg
-			cfg.Seed = seed
-			if rec, ok := done[zoo.RunKey(a.Name, dataset, cfg)]; ok {
-				if c.progress {
-					fmt.Fprintf(c.stderr, "%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
-				}
-				table.add(rec)
-				continue
-			}
-			rec, err := c.trainOne(ctx, a, cfg)
-			if ctx.Err() != nil {
-				fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
-				table.print(c.stdout)
-				return exitInterrupted
-			}
-			if err != nil && rec.Status == "" {
-				table.print(c.stdout)
-				return c.failed(ctx, "training "+a.Name, err)
-			}
-			if err != nil {
-				fmt.Fprintln(c.stderr, "zoo:", err)
-				code = exitFailed
-			}
-			if err := c.results.Append(rec); err != nil {
-				table.print(c.stdout)
-				return c.failed(ctx, "writing the results", err)
-			}
-			table.add(rec)
+	todo := 0
+	for _, p := range runs {
+		// A folder's name is known once it is read: its runs count as to do.
+		if _, ok := done[zoo.RunKey(p.arch.Name, c.o.datasets[p.dataset].name(), p.cfg)]; !ok {
+			todo++
 		}
+	}
+	c.rep = newProgressReporter(c.mode, c.stderr, todo)
+	var table resultsTable
+	loaded := -1
+	code = exitOK
+	for _, p := range runs {
+		if p.dataset != loaded {
+			if code := c.loadDataset(ctx, c.o.datasets[p.dataset]); code != exitOK {
+				table.print(c.stdout)
+				return code
+			}
+			loaded = p.dataset
+		}
+		a, cfg, seed := p.arch, p.cfg, p.cfg.Seed
+		if rec, ok := done[zoo.RunKey(a.Name, c.data.Train.Name, cfg)]; ok {
+			c.rep.printf("%-8s seed %d: recorded already, skipped (-resume)\n", a.Name, seed)
+			table.add(rec)
+			continue
+		}
+		rec, err := c.trainOne(ctx, a, cfg)
+		if ctx.Err() != nil {
+			fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
+			table.print(c.stdout)
+			return exitInterrupted
+		}
+		if err != nil && rec.Status == "" {
+			table.print(c.stdout)
+			return c.failed(ctx, "training "+a.Name, err)
+		}
+		if err != nil {
+			fmt.Fprintln(c.stderr, "zoo:", err)
+			code = exitFailed
+		}
+		if err := c.results.Append(rec); err != nil {
+			table.print(c.stdout)
+			return c.failed(ctx, "writing the results", err)
+		}
+		table.add(rec)
 	}
 	table.print(c.stdout)
 	return code
@@ -399,20 +264,21 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 // already (with -resume).
 func (c *command) openOutputs(ctx context.Context) (map[zoo.Key]zoo.Record, int) {
 	o := c.o
-	results, err := zoo.OpenResults(o.out)
+	out := shardOut(o.out, c.shard)
+	results, err := zoo.OpenResults(out)
 	if err != nil {
-		return nil, c.failed(ctx, "opening "+o.out, err)
+		return nil, c.failed(ctx, "opening "+out, err)
 	}
 	c.results = results
 	done := map[zoo.Key]zoo.Record{}
 	if o.resume {
 		if !results.Regular() {
-			fmt.Fprintf(c.stderr, "zoo: -resume reads back the results file, and %s is not a regular file\n", o.out)
+			fmt.Fprintf(c.stderr, "zoo: -resume reads back the results file, and %s is not a regular file\n", out)
 			return nil, exitUsage
 		}
-		recs, skipped, err := zoo.ReadRecordsFile(ctx, o.out)
+		recs, skipped, err := zoo.ReadRecordsFile(ctx, out)
 		if err != nil {
-			return nil, c.failed(ctx, "reading "+o.out+" for -resume", err)
+			return nil, c.failed(ctx, "reading "+out+" for -resume", err)
 		}
 		for _, w := range skipped.Warnings {
 			fmt.Fprintln(c.stderr, "zoo: warning:", w)
@@ -450,18 +316,10 @@ func checkWritableDir(dir string) error {
 // finished run whose weights could not be saved (its record is kept); other
 // errors return no record.
 func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
-	progress := func(p zoo.Progress) {
-		if !c.progress {
-			return
-		}
-		line := fmt.Sprintf("%-8s seed %d  epoch %d/%d  loss %.4f  %.1fs", p.Model, cfg.Seed, p.Epoch, p.Epochs, p.Loss, p.Seconds)
-		if cfg.EvalEveryEpoch {
-			line += fmt.Sprintf("  test accuracy %.2f%%", 100*p.TestAccuracy)
-		}
-		fmt.Fprintln(c.stderr, line)
-	}
 	dataset := c.data.Train.Name
-	res, model, err := zoo.Run(ctx, a, c.data, cfg, progress)
+	c.rep.start(a.Name, cfg.Seed, cfg, c.data.Train.Head(cfg.TrainSamples).N/cfg.BatchSize)
+	res, model, err := zoo.Run(ctx, a, c.data, cfg, c.rep.update)
+	c.rep.finish()
 	var diverged *zoo.DivergedError
 	if errors.As(err, &diverged) {
 		params, _ := a.Params(zoo.InputOf(c.data.Train))
@@ -473,8 +331,14 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 	rec := zoo.NewRecord(res, cfg, dataset, c.env)
 	if c.o.save != "" {
 		name := a.Name
+		if len(c.o.lrs)*len(c.o.batches)*len(c.o.optimizers) > 1 {
+			name += "-" + zoo.ConfigHash(dataset, cfg)
+		}
 		if len(c.o.seeds) > 1 {
-			name = fmt.Sprintf("%s-seed%d", a.Name, cfg.Seed)
+			name = fmt.Sprintf("%s-seed%d", name, cfg.Seed)
+		}
+		if len(c.o.datasets) > 1 {
+			name = dataset + "-" + name
 		}
 		path := filepath.Join(c.o.save, name+".safetensors")
 		prov := zoo.Provenance{
@@ -484,8 +348,8 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 		if err := model.SaveWithProvenance(path, prov); err != nil {
 			return rec, fmt.Errorf("%s (seed %d) trained, but its weights were not saved: %w", a.Name, cfg.Seed, err)
 		}
-		if c.progress {
-			fmt.Fprintf(c.stderr, "%-8s saved to %s\n", a.Name, path)
+		if c.o.verbose {
+			c.rep.printf("%-8s saved to %s\n", a.Name, path)
 		}
 	}
 	return rec, nil
@@ -495,6 +359,9 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 // trained, so nothing is recorded. With a nil architecture, the file's
 // metadata names the model.
 func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
+	if onnx.IsONNX(c.o.load) {
+		return c.evaluateONNX(ctx, a)
+	}
 	if a == nil {
 		p, err := zoo.ReadProvenance(c.o.load)
 		if err == nil && p.Model == "" {
@@ -511,7 +378,7 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 		}
 		a = &arch
 	}
-	if code := c.loadData(ctx); code != exitOK {
+	if code := c.loadDataset(ctx, c.o.datasets[0]); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
@@ -530,74 +397,29 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 	return exitOK
 }
 
-// selectDataset resolves -dataset: a catalog name, or else a folder. A value
-// with a path separator is always a folder ("./mnist" is the folder).
-func (o *options) selectDataset(v string, set map[string]bool) error {
-	folderFlags := set["train-images"] || set["train-labels"] || set["test-images"] || set["test-labels"] || set["classes"]
-	if !strings.ContainsAny(v, `/\`) {
-		if e, err := loader.Lookup(v); err == nil {
-			if folderFlags {
-				return fmt.Errorf("-train-images, -train-labels, -test-images, -test-labels and -classes describe a folder given to -dataset DIR, not the catalog's %s", e.Name)
-			}
-			o.dataset = e
-			return nil
-		}
-	}
-	if st, err := os.Stat(v); err != nil || !st.IsDir() {
-		return fmt.Errorf("unknown dataset %q: not in the catalog (%s) and not a folder", v, strings.Join(loader.Names(), ", "))
-	}
-	if set["data"] {
-		return errors.New("-data is where a catalog dataset's files are; -dataset DIR names the folder already")
-	}
-	if o.folder.Classes < 0 || o.folder.Classes == 1 || o.folder.Classes > 256 {
-		return fmt.Errorf("-classes must be in 2..256, got %d", o.folder.Classes)
-	}
-	o.folder.Dir = v
-	return nil
-}
-
-// loadData loads the selected dataset.
-func (o *options) loadData(ctx context.Context, logf func(string, ...any)) (*loader.Split, error) {
-	budget := o.maxData
-	if budget == 0 {
-		budget = -1 // no limit
-	}
-	var (
-		data *loader.Split
-		err  error
-	)
-	if o.folder.Dir != "" {
-		f := o.folder
-		f.MaxBytes = budget
-		data, err = loader.LoadFolder(ctx, f)
-	} else {
-		data, err = loader.Load(ctx, o.dataset, loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget})
-	}
-	var be *loader.BudgetError
-	if errors.As(err, &be) {
-		err = fmt.Errorf("%w (-max-data raises the budget)", err)
-	}
-	return data, err
-}
-
-// input is what models are built for on the selected dataset; a folder is
-// read to know it.
-func (o *options) input(ctx context.Context) (zoo.Input, error) {
-	if o.folder.Dir == "" {
-		e := o.dataset
-		return zoo.Input{Channels: e.Channels, Height: e.Height, Width: e.Width, Classes: e.Classes}, nil
-	}
-	data, err := o.loadData(ctx, nil)
+// evaluateONNX is evaluateLoaded for an ONNX file: its graph must fit the
+// architecture (a's, else the one its metadata names or its graph fits),
+// built for the dataset's input.
+func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
+	m, _, err := openWeights(c.o.load, a)
 	if err != nil {
-		return zoo.Input{}, err
+		fmt.Fprintln(c.stderr, "zoo:", err)
+		return exitFailed
 	}
-	return zoo.InputOf(data.Train), nil
-}
-
-// datasetName names the selected dataset in messages.
-func (o *options) datasetName() string {
-	if o.folder.Dir != "" {
-		return o.folder.Dir
+	d := c.o.datasets[0]
+	if code := c.loadDataset(ctx, d); code != exitOK {
+		return code
 	}
-	return o.dataset.Name
+	test := c.data.Test.Head(c.o.cfg.TestSamples)
+	if in := zoo.InputOf(test); in != m.Input {
+		fmt.Fprintf(c.stderr, "zoo: %s takes %d×%d×%d inputs in %d classes, %s has %d×%d×%d in %d\n", c.o.load,
+			m.Input.Channels, m.Input.Height, m.Input.Width, m.Input.Classes, d.name(), in.Channels, in.Height, in.Width, in.Classes)
+		return exitFailed
+	}
+	correct, total, err := m.Evaluate(ctx, test, c.o.cfg.EvalBatchSize)
+	if err != nil {
+		return c.failed(ctx, "evaluating "+c.o.load, err)
+	}
+	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", m.Arch.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
+	return exitOK
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,6 +62,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-seeds", "9223372036854775808"}, "seed 9223372036854775808 is out of range"},
 		{[]string{"-seeds", strings.Repeat("1,", 10000) + "1"}, "10001 seeds, more than the 10000"},
 		{[]string{"-max-data", "lots"}, `"lots" is not a size`},
+		{[]string{"-download-idle-timeout", "-1s"}, "-download-idle-timeout must not be negative, got -1s (0: never)"},
+		{[]string{"-download-idle-timeout", "45"}, `invalid value "45" for flag -download-idle-timeout`},
+		{[]string{"-download-retries", "-1"}, "-download-retries must be 0 to 100, got -1"},
+		{[]string{"-download-retries", "101"}, "-download-retries must be 0 to 100, got 101"},
 		{[]string{"-batch", "70000"}, "-batch 70000 is larger than the 60000 training samples"},
 		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
@@ -324,5 +329,31 @@ func TestSeedsAndResume(t *testing.T) {
 	}
 	if again, _ := os.ReadFile(out); string(again) != string(first) {
 		t.Error("-resume appended records")
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "version")
+	if code != exitOK || !strings.HasPrefix(stdout, "zoo ") || !strings.Contains(stdout, runtime.Version()) || stderr != "" {
+		t.Errorf("version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runCmd(t, "help")
+	if code != exitOK || !strings.Contains(stdout, "zoo predict [flags] IMAGE...") || !strings.Contains(stdout, "-max-data size") || !strings.Contains(stdout, "-seeds seeds") {
+		t.Errorf("help: exit %d, stdout:\n%s", code, stdout)
+	}
+	for _, sub := range []string{"report", "compare", "predict", "serve", "inspect"} {
+		code, stdout, stderr := runCmd(t, "help", sub)
+		if code != exitOK || !strings.Contains(stdout, "usage: zoo "+sub) || stderr != "" {
+			t.Errorf("help %s: exit %d, stdout %q, stderr %q", sub, code, stdout, stderr)
+		}
+	}
+	code, _, stderr = runCmd(t, "help", "nope")
+	if code != exitUsage || !strings.HasPrefix(stderr, `zoo: help: unknown command "nope"`) {
+		t.Errorf("help nope: exit %d, stderr %q", code, stderr)
+	}
+	// A bad flag: its error once, on one line, no usage dump.
+	code, _, stderr = runCmd(t, "-epochs", "x")
+	if code != exitUsage || stderr != "zoo: invalid value \"x\" for flag -epochs: parse error (zoo -h lists the flags)\n" {
+		t.Errorf("bad flag: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -10,20 +10,38 @@ import (
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
-// resultsTable gathers the records of this invocation by model, in order.
+// resultsTable gathers the records of this invocation by model and
+// configuration (dataset and config hash), in order.
 type resultsTable struct {
 	order   []string
 	byModel map[string][]zoo.Record
+	configs map[string]bool
 }
 
 func (t *resultsTable) add(r zoo.Record) {
 	if t.byModel == nil {
-		t.byModel = map[string][]zoo.Record{}
+		t.byModel, t.configs = map[string][]zoo.Record{}, map[string]bool{}
 	}
-	if _, ok := t.byModel[r.Model]; !ok {
-		t.order = append(t.order, r.Model)
+	key := r.Model + "\x00" + r.Dataset + "\x00" + r.ConfigHash
+	if _, ok := t.byModel[key]; !ok {
+		t.order = append(t.order, key)
 	}
-	t.byModel[r.Model] = append(t.byModel[r.Model], r)
+	t.byModel[key] = append(t.byModel[key], r)
+	t.configs[r.Dataset+"\x00"+r.ConfigHash] = true
+}
+
+// configLabel names a record's configuration in a sweep's table: dataset
+// (when several), optimizer, learning rate and batch, and the hash.
+func configLabel(r zoo.Record, datasets bool) string {
+	opt := r.Config.Optimizer
+	if opt == "" {
+		opt = zoo.OptimizerSGD
+	}
+	label := fmt.Sprintf("%s lr %g batch %d (%s)", opt, r.Config.LR, r.Config.BatchSize, r.ConfigHash)
+	if datasets {
+		label = r.Dataset + " " + label
+	}
+	return label
 }
 
 func (t *resultsTable) runs() int {
@@ -46,13 +64,27 @@ func (t *resultsTable) print(w io.Writer) {
 		repeated = repeated || len(rs) > 1
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	if repeated {
-		fmt.Fprintln(tw, "model\tparameters\tn\ttest accuracy %\t95% CI\ttrain s\t95% CI\tsamples/s\tnot ok\t")
-	} else {
-		fmt.Fprintln(tw, "model\tparameters\ttest accuracy\ttrain s\tsamples/s\t")
+	// A sweep's rows say which configuration they are.
+	sweep := len(t.configs) > 1
+	datasets := map[string]bool{}
+	for _, rs := range t.byModel {
+		datasets[rs[0].Dataset] = true
 	}
-	for _, name := range t.order {
-		rs := t.byModel[name]
+	cfgHead := ""
+	if sweep {
+		cfgHead = "configuration\t"
+	}
+	if repeated {
+		fmt.Fprintln(tw, "model\t"+cfgHead+"parameters\tn\ttest accuracy %\t95% CI\ttrain s\t95% CI\tsamples/s\tnot ok\t")
+	} else {
+		fmt.Fprintln(tw, "model\t"+cfgHead+"parameters\ttest accuracy\ttrain s\tsamples/s\t")
+	}
+	for _, key := range t.order {
+		rs := t.byModel[key]
+		name := rs[0].Model
+		if sweep {
+			name += "\t" + configLabel(rs[0], len(datasets) > 1)
+		}
 		var acc, secs, speed []float64
 		var notOK []string
 		for _, r := range rs {

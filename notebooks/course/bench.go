@@ -52,6 +52,9 @@ func (b *Bench) Run(ctx context.Context, name string) (*zoo.Model, zoo.Record, e
 	}
 	b.printf("%s: entrenando\n", arch.Name)
 	res, model, err := zoo.Run(ctx, arch, b.Data, b.Protocol.Config, func(p zoo.Progress) {
+		if !p.EpochEnd {
+			return
+		}
 		b.printf("  época %d/%d  pérdida %.4f  %.1f s\n", p.Epoch, p.Epochs, p.Loss, p.Seconds)
 	})
 	if err != nil {

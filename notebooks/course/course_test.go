@@ -130,3 +130,45 @@ func TestTableAndPlot(t *testing.T) {
 		t.Error("plotted a zero training time on a log axis")
 	}
 }
+
+// TestConfusionPlot: a panel per record with a matrix, four a row; the
+// others are named; the runs the bench records carry their matrix.
+func TestConfusionPlot(t *testing.T) {
+	m := zoo.Confusion{{5, 1}, {2, 7}}
+	recs := []zoo.Record{
+		{Model: "model1", TestAccuracy: 12.0 / 15, Correct: 12, Total: 15, Confusion: m},
+		{Model: "model2"},
+		{Model: "cnn2", TestAccuracy: 12.0 / 15, Correct: 12, Total: 15, Confusion: m},
+	}
+	data, without, err := ConfusionPlot(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 2*b.Dy()*432/480 {
+		t.Errorf("image is %v: not two panels side by side", b)
+	}
+	if len(without) != 1 || without[0] != "model2" {
+		t.Errorf("without a matrix: %v", without)
+	}
+	if _, _, err := ConfusionPlot(recs[1:2]); err == nil {
+		t.Error("plotted no matrix without an error")
+	}
+	if got := MostConfused(recs[0], 3); got != "1 → 0: 2 (22.22%); 0 → 1: 1 (16.67%)" {
+		t.Errorf("MostConfused = %q", got)
+	}
+
+	p := Protocol{Config: zoo.DefaultConfig()}
+	p.Config.Epochs = 1
+	b := &Bench{Protocol: p, Data: tinySplit(200), Results: filepath.Join(t.TempDir(), "r.jsonl")}
+	ensured, err := b.Ensure(context.Background(), "model1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := ensured[0].Confusion; c.Total() != 200 || c.Correct() != ensured[0].Correct {
+		t.Errorf("the bench's record holds the matrix %v for %d/%d", c, ensured[0].Correct, ensured[0].Total)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/gorgonia-zoo/zoo/report"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -86,4 +87,49 @@ func AccuracyTimePlot(records []zoo.Record, width, height vg.Length) ([]byte, er
 		return nil, errors.Wrap(err, "rendering the plot")
 	}
 	return buf.Bytes(), nil
+}
+
+// ConfusionPlot draws the confusion matrices of the runs that recorded
+// one, four side by side (see report.WriteConfusion), with Spanish titles
+// and axes, and returns the PNG and the models whose records hold none
+// (written by a zoo that did not record them: delete the results file to
+// train them again).
+func ConfusionPlot(records []zoo.Record) (png []byte, without []string, err error) {
+	var panels []report.ConfusionPanel
+	for _, r := range records {
+		if r.Confusion == nil {
+			without = append(without, r.Model)
+			continue
+		}
+		panels = append(panels, report.ConfusionPanel{
+			Title:     fmt.Sprintf("%s: %.2f%% de aciertos (%d de %d)", r.Model, 100*r.TestAccuracy, r.Correct, r.Total),
+			Matrix:    r.Confusion,
+			True:      "clase real",
+			Predicted: "clase predicha",
+		})
+	}
+	if len(panels) == 0 {
+		return nil, without, errors.New("no record holds a confusion matrix")
+	}
+	var buf bytes.Buffer
+	if err := report.WriteConfusion(&buf, panels); err != nil {
+		return nil, without, err
+	}
+	return buf.Bytes(), without, nil
+}
+
+// MostConfused describes a record's k largest errors in Spanish, e.g.
+// "4 → 9: 12 (1.22%)", or says the record has no matrix.
+func MostConfused(r zoo.Record, k int) string {
+	if r.Confusion == nil {
+		return "sin matriz de confusión"
+	}
+	var parts []string
+	for _, e := range report.MostConfused(r.Confusion, k) {
+		parts = append(parts, fmt.Sprintf("%d → %d: %d (%.2f%%)", e.True, e.Predicted, e.Count, e.Percent))
+	}
+	if len(parts) == 0 {
+		return "ningún error"
+	}
+	return strings.Join(parts, "; ")
 }

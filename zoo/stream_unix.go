@@ -7,15 +7,6 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive advisory lock on f, waiting for it, and
-// returns the function that releases it.
-func lockFile(f *os.File) (unlock func(), err error) {
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return nil, err
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }, nil
-}
-
 // openStream opens a pipe or device for writing. O_NONBLOCK makes opening
 // a FIFO that no process reads fail (ENXIO) instead of waiting; the flag is
 // then cleared so that writes wait for a slow reader rather than fail.

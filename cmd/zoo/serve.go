@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorgonia-zoo/zoo/pretrained"
+	"github.com/gorgonia-zoo/zoo/server"
+)
+
+const serveUsage = "zoo serve [-addr HOST:PORT] [-model LIST | -load FILE]"
+
+// The server's timeouts: a slow or stalled client cannot hold a
+// connection for long, and an image of server.MaxBodyBytes still has
+// time to arrive on a slow link.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	// shutdownGrace is how long requests in flight may finish after a
+	// signal.
+	shutdownGrace = 5 * time.Second
+)
+
+// runServe is "zoo serve": the drawing page and POST /predict, with the
+// pretrained models or -load weights, until ctx is cancelled.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("zoo serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on (port 0 picks a free port; 0.0.0.0:8080 opens it to the network)")
+	models := fs.String("model", "all", "models to serve: a name, a comma-separated list, or all (pretrained weights)")
+	load := fs.String("load", "", "safetensors weights `file` to serve instead of the pretrained ones (the model is read from the file unless -model is given)")
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "usage: %s\n\nServes a page to draw a digit on and see every model's answer as you draw, and\nPOST /predict (an image as the body; JSON answers) and GET /healthz.\n\nFlags:\n", serveUsage)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		return exitOK
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	spec := *models
+	if err == nil && !set["model"] && *load == "" {
+		// "all" is whatever has pretrained weights.
+		spec = strings.Join(pretrained.Names(), ",")
+	}
+	var ps []predictor
+	if err == nil {
+		ps, err = predictors(spec, set["model"], *load)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "zoo: serve: %v (usage: %s)\n", err, serveUsage)
+		return exitUsage
+	}
+	defer func() {
+		for _, p := range ps {
+			p.p.Close()
+		}
+	}()
+	var list []server.Model
+	var names []string
+	for _, p := range ps {
+		list = append(list, server.Model{Name: p.name, Labels: p.classes, Predictor: p.p})
+		names = append(names, p.name)
+	}
+	h, err := server.New(list...)
+	if err != nil {
+		fmt.Fprintln(stderr, "zoo: serve:", err)
+		return exitUsage
+	}
+
+	// Listening first makes a busy port fail now, in one line.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "zoo: serve:", err)
+		return exitFailed
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stderr, "zoo: serving http://%s/ (models %s)\n", ln.Addr(), strings.Join(names, ", "))
+
+	select {
+	case err := <-served: // Serve ends only on a failure here
+		fmt.Fprintln(stderr, "zoo: serve:", err)
+		return exitFailed
+	case <-ctx.Done():
+	}
+	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(grace); err != nil {
+		srv.Close() // requests still running after the grace are cut
+	}
+	fmt.Fprintln(stderr, "zoo: serve: stopped")
+	return exitInterrupted
+}

@@ -1,0 +1,105 @@
+package graph
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func TestLayerDescribesEachBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		xShape []int
+		block  func(b *Builder, x *G.Node) *G.Node
+		want   Layer // Input and Params are checked apart
+		params []string
+	}{
+		{"linear", []int{3, 5}, func(b *Builder, x *G.Node) *G.Node { return Linear(b, "lin", x, 4) },
+			Layer{Kind: LinearLayer, Name: "lin"}, []string{"lin.weight", "lin.bias"}},
+		{"conv2d", []int{1, 2, 6, 6}, func(b *Builder, x *G.Node) *G.Node { return Conv2d(b, "c", x, 3, 5, 2) },
+			Layer{Kind: Conv2dLayer, Name: "c", Kernel: 5, Stride: 1, Pad: 2}, []string{"c.weight", "c.bias"}},
+		{"maxpool2d", []int{1, 2, 4, 4}, func(b *Builder, x *G.Node) *G.Node { return MaxPool2d(b, x, 2) },
+			Layer{Kind: MaxPool2dLayer, Kernel: 2, Stride: 2}, nil},
+		{"maxpool2d-relu", []int{1, 2, 6, 6}, func(b *Builder, x *G.Node) *G.Node { return MaxPool2dReLU(b, x, 3) },
+			Layer{Kind: MaxPool2dLayer, Kernel: 3, Stride: 3, ReLU: true}, nil},
+		{"batchnorm2d", []int{2, 3, 2, 2}, func(b *Builder, x *G.Node) *G.Node { return BatchNorm2d(b, "bn", x) },
+			Layer{Kind: BatchNorm2dLayer, Name: "bn", Epsilon: BatchNormEpsilon}, []string{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}},
+		{"relu", []int{2, 3}, ReLU, Layer{Kind: ReLULayer}, nil},
+		{"tanh", []int{2, 3}, Tanh, Layer{Kind: TanhLayer}, nil},
+		{"sigmoid", []int{2, 3}, Sigmoid, Layer{Kind: SigmoidLayer}, nil},
+		{"flatten", []int{2, 3, 2, 2}, Flatten, Layer{Kind: FlattenLayer}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewBuilder(NewStore(tensor.Float32, 0), Inference)
+			x := b.Input("x", tc.xShape...)
+			y := tc.block(b, x)
+			if err := b.Err(); err != nil {
+				t.Fatal(err)
+			}
+			l, err := b.Layer(y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.Input != x {
+				t.Errorf("input %v, want the block's input", l.Input)
+			}
+			var names []string
+			for _, p := range l.Params {
+				names = append(names, p.Name)
+			}
+			if !reflect.DeepEqual(names, tc.params) {
+				t.Errorf("params %v, want %v", names, tc.params)
+			}
+			l.Input, l.Params = nil, nil
+			if !reflect.DeepEqual(l, tc.want) {
+				t.Errorf("layer %+v, want %+v", l, tc.want)
+			}
+			if !b.IsInput(x) || b.IsInput(y) {
+				t.Error("IsInput: want true for the input only")
+			}
+		})
+	}
+}
+
+func TestLayerRefusesOtherNodes(t *testing.T) {
+	b := NewBuilder(NewStore(tensor.Float32, 0), Inference)
+	x := b.Input("x", 2, 3)
+	sum, err := G.Add(x, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		n    *G.Node
+		want string
+	}{
+		{x, `node "x" is an input or a parameter`},
+		{sum, "was not made by a block of package graph"},
+		{nil, "no node"},
+	} {
+		if _, err := b.Layer(tc.n); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Layer: error %v, want %q", err, tc.want)
+		}
+	}
+}
+
+func TestParamTorchLayout(t *testing.T) {
+	b := NewBuilder(NewStore(tensor.Float32, 0), Inference)
+	Linear(b, "lin", b.Input("x", 1, 3), 2)
+	w, _ := b.Store().Lookup("lin.weight") // graph 3×2, PyTorch 2×3
+	torch := []float32{1, 2, 3, 4, 5, 6}
+	if err := w.SetTorchFloat32s(torch); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Value.Data().([]float32); !reflect.DeepEqual(got, []float32{1, 4, 2, 5, 3, 6}) {
+		t.Errorf("graph layout %v", got)
+	}
+	if got, _ := w.TorchFloat32s(); !reflect.DeepEqual(got, torch) {
+		t.Errorf("TorchFloat32s %v, want %v", got, torch)
+	}
+	if err := w.SetTorchFloat32s(torch[:5]); err == nil {
+		t.Error("5 values for 6: no error")
+	}
+}

@@ -1,0 +1,423 @@
+package onnx
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"github.com/pkg/errors"
+
+	"github.com/gorgonia-zoo/zoo/graph"
+	"github.com/gorgonia-zoo/zoo/internal/inputfile"
+	"github.com/gorgonia-zoo/zoo/internal/onnxpb"
+	"github.com/gorgonia-zoo/zoo/zoo"
+)
+
+// MaxFileBytes bounds the ONNX files Open reads (Load reads at most what
+// the model's weights could fill, plus 1 MiB).
+const MaxFileBytes = 256 << 20
+
+// MismatchError says that an ONNX file's graph does not fit an
+// architecture: what the architecture expected at which node, and what
+// the file holds there.
+type MismatchError struct {
+	File, Model string
+	Node        int    // index in the file's graph.node; −1 for the graph's input or output
+	NodeName    string // the node's name, if any
+	Expected    string
+	Found       string
+}
+
+func (e *MismatchError) Error() string {
+	where := "at the graph's input"
+	switch {
+	case e.Node >= 0 && e.NodeName != "":
+		where = fmt.Sprintf("at node %d (%s)", e.Node, e.NodeName)
+	case e.Node >= 0:
+		where = fmt.Sprintf("at node %d", e.Node)
+	case e.Node == -2:
+		where = "at the graph's end"
+	}
+	return fmt.Sprintf("%s does not fit %s: expected %s %s, found %s", e.File, e.Model, e.Expected, where, e.Found)
+}
+
+// IsONNX reports whether the file at path is to be read as ONNX: its name
+// ends in .onnx, or it does not start as a safetensors file does (an
+// 8-byte header length, then '{') but as a ModelProto does (its first
+// field, ir_version, tag 0x08).
+func IsONNX(path string) bool {
+	if strings.EqualFold(filepath.Ext(path), ".onnx") {
+		return true
+	}
+	f, _, err := inputfile.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 9)
+	n, _ := io.ReadFull(f, head)
+	return n > 0 && head[0] == 0x08 && !(n == 9 && head[8] == '{')
+}
+
+// Load reads the ONNX model at path into m's weights. The file's graph
+// must fit m's architecture, operator by operator (see Fit); its
+// initializers are then the weights, whatever their names. Only a
+// regular file is read, and only if it is no larger than m's weights could
+// fill plus 1 MiB. m is unchanged when Load fails.
+func Load(m *zoo.Model, path string) error {
+	data, err := readFile(path, maxBytes(m))
+	if err != nil {
+		return err
+	}
+	return LoadBytes(m, data, path)
+}
+
+// LoadBytes is Load from the bytes of an ONNX file; name stands for the
+// file in errors.
+func LoadBytes(m *zoo.Model, data []byte, name string) error {
+	if int64(len(data)) > maxBytes(m) {
+		return errors.Errorf("loading %s: %d bytes, over the %d a %s can fill", name, len(data), maxBytes(m), m.Arch.Name)
+	}
+	f, err := onnxpb.Unmarshal(data)
+	if err != nil {
+		return errors.Wrapf(err, "loading %s: not an ONNX model", name)
+	}
+	if v := metadata(f)["model"]; v != "" {
+		if a, err := zoo.Lookup(v); err != nil || a.Name != m.Arch.Name {
+			return errors.Errorf("loading %s: it holds a %s model, not %s", name, v, m.Arch.Name)
+		}
+	}
+	values, err := fit(m, f, name)
+	if err != nil {
+		return err
+	}
+	for p, v := range values {
+		if err := p.SetTorchFloat32s(v); err != nil {
+			return errors.Wrapf(err, "loading %s", name) // sizes were checked: not reached
+		}
+	}
+	return nil
+}
+
+// Open makes the model an ONNX file holds and loads its weights. The
+// architecture is the one its metadata names ("model", or the PyTorch
+// "class"), as in the zoo's own files; a file without it (torch.onnx.export
+// writes none) gets the first registered architecture that its graph
+// fits, built for the input shape and classes the graph declares. The
+// provenance is read from the metadata; a file of at most MaxFileBytes is
+// read.
+func Open(path string) (*zoo.Model, zoo.Provenance, error) {
+	data, err := readFile(path, MaxFileBytes)
+	if err != nil {
+		return nil, zoo.Provenance{}, err
+	}
+	return OpenBytes(data, path)
+}
+
+// OpenBytes is Open on the bytes of an ONNX file; name stands for the
+// file in errors.
+func OpenBytes(data []byte, name string) (*zoo.Model, zoo.Provenance, error) {
+	return openBytes(data, name, nil)
+}
+
+// OpenAs is Open with the architecture given: the file's graph must fit
+// it (a file whose metadata names another model is refused by name). The
+// input is the metadata's, else the one the graph declares.
+func OpenAs(path string, a zoo.Architecture) (*zoo.Model, zoo.Provenance, error) {
+	data, err := readFile(path, MaxFileBytes)
+	if err != nil {
+		return nil, zoo.Provenance{}, err
+	}
+	return openBytes(data, path, &a)
+}
+
+func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zoo.Provenance, error) {
+	f, err := onnxpb.Unmarshal(data)
+	if err != nil {
+		return nil, zoo.Provenance{}, errors.Wrapf(err, "loading %s: not an ONNX model", name)
+	}
+	meta := metadata(f)
+	p, err := zoo.ProvenanceOf(meta, name)
+	if err != nil {
+		return nil, p, errors.Wrap(err, "loading ONNX")
+	}
+	in := p.Input
+	if in == (zoo.Input{}) {
+		if in, err = declaredInput(f, name); err != nil {
+			return nil, p, err
+		}
+	}
+	model := meta["model"]
+	if model == "" {
+		model = meta["class"]
+	}
+	var archs []zoo.Architecture
+	if arch != nil {
+		if model != "" {
+			if a, err := zoo.Lookup(model); err != nil || a.Name != arch.Name {
+				return nil, p, errors.Errorf("loading %s: it holds a %s model, not %s", name, model, arch.Name)
+			}
+		}
+		model = arch.Name
+		archs = append(archs, *arch)
+	} else if model != "" {
+		a, err := zoo.Lookup(model)
+		if err != nil {
+			return nil, p, errors.Wrapf(err, "loading %s", name)
+		}
+		archs = append(archs, a)
+	} else {
+		for _, n := range zoo.Names() {
+			a, _ := zoo.Lookup(n)
+			archs = append(archs, a)
+		}
+	}
+	var tried []string
+	for _, a := range archs {
+		m, err := zoo.New(a, in, 0)
+		if err != nil {
+			if model != "" {
+				return nil, p, err
+			}
+			continue // built for another input
+		}
+		values, err := fit(m, f, name)
+		if err != nil {
+			if model != "" {
+				return nil, p, err
+			}
+			tried = append(tried, a.Name)
+			continue
+		}
+		for prm, v := range values {
+			if err := prm.SetTorchFloat32s(v); err != nil {
+				return nil, p, errors.Wrapf(err, "loading %s", name)
+			}
+		}
+		p.Model, p.Input = a.Name, in
+		return m, p, nil
+	}
+	return nil, p, errors.Errorf("loading %s: its graph fits no registered model (tried %s); give the model to see why", name, strings.Join(tried, ", "))
+}
+
+// Fit checks that the ONNX file's graph computes what m's architecture
+// does, operator by operator, and returns nil if so; else a
+// *MismatchError names the first node that differs. It is what Load
+// checks before it changes any weight.
+func Fit(m *zoo.Model, data []byte, name string) error {
+	f, err := onnxpb.Unmarshal(data)
+	if err != nil {
+		return errors.Wrapf(err, "%s: not an ONNX model", name)
+	}
+	_, err = fit(m, f, name)
+	return err
+}
+
+func maxBytes(m *zoo.Model) int64 {
+	n := int64(1 << 20)
+	for _, p := range m.Store.Params() {
+		n += 8 * int64(p.Size())
+	}
+	return n
+}
+
+func readFile(path string, limit int64) ([]byte, error) {
+	f, size, err := inputfile.Open(path)
+	if err != nil {
+		return nil, errors.Wrap(err, "loading ONNX")
+	}
+	defer f.Close()
+	if size > limit {
+		return nil, errors.Errorf("loading %s: %d bytes, over the %d this model can fill", path, size, limit)
+	}
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+		return nil, errors.Wrapf(err, "loading %s", path)
+	}
+	if int64(b.Len()) > limit {
+		return nil, errors.Errorf("loading %s: over %d bytes", path, limit)
+	}
+	return b.Bytes(), nil
+}
+
+func metadata(f *onnxpb.Model) map[string]string {
+	meta := map[string]string{}
+	for _, p := range f.MetadataProps {
+		meta[p.Key] = p.Value
+	}
+	return meta
+}
+
+// declaredInput is the input a graph declares: (N, C, H, W) images and
+// (N, classes) logits.
+func declaredInput(f *onnxpb.Model, name string) (zoo.Input, error) {
+	in, err := graphInput(f.Graph, name)
+	if err != nil {
+		return zoo.Input{}, err
+	}
+	var out *onnxpb.ValueInfo
+	if f.Graph != nil && len(f.Graph.Output) == 1 {
+		out = f.Graph.Output[0]
+	}
+	if out == nil || len(out.Shape) != 2 || out.Shape[1].Value < 2 {
+		return zoo.Input{}, errors.Errorf("loading %s: the graph's output is not (N, classes) logits", name)
+	}
+	s := in.Shape
+	return zoo.Input{Channels: int(s[1].Value), Height: int(s[2].Value), Width: int(s[3].Value), Classes: int(out.Shape[1].Value)}, nil
+}
+
+// graphInput is the graph's one input that is not an initializer: float
+// images (N, C, H, W) with C, H and W known.
+func graphInput(g *onnxpb.Graph, name string) (*onnxpb.ValueInfo, error) {
+	if g == nil {
+		return nil, errors.Errorf("loading %s: the model has no graph", name)
+	}
+	inits := map[string]bool{}
+	for _, t := range g.Initializer {
+		inits[t.Name] = true
+	}
+	var ins []*onnxpb.ValueInfo
+	for _, v := range g.Input {
+		if !inits[v.Name] {
+			ins = append(ins, v)
+		}
+	}
+	if len(ins) != 1 {
+		return nil, errors.Errorf("loading %s: the graph has %d inputs, want 1 (the images)", name, len(ins))
+	}
+	in := ins[0]
+	if !in.Tensor || in.ElemType != onnxpb.Float || len(in.Shape) != 4 {
+		return nil, errors.Errorf("loading %s: the graph's input %q is not float32 images (N, C, H, W): %s", name, in.Name, valueText(in))
+	}
+	for _, d := range in.Shape[1:] {
+		if d.Value < 1 || d.Value > math.MaxInt32 {
+			return nil, errors.Errorf("loading %s: the graph's input %q has no fixed C, H and W: %s", name, in.Name, valueText(in))
+		}
+	}
+	return in, nil
+}
+
+func valueText(v *onnxpb.ValueInfo) string {
+	var dims []string
+	for _, d := range v.Shape {
+		switch {
+		case d.Param != "":
+			dims = append(dims, d.Param)
+		case d.Value >= 0:
+			dims = append(dims, fmt.Sprint(d.Value))
+		default:
+			dims = append(dims, "?")
+		}
+	}
+	return fmt.Sprintf("element type %d, shape (%s)", v.ElemType, strings.Join(dims, ", "))
+}
+
+// fit matches the file's graph against m's architecture and returns the
+// values of m's parameters, in PyTorch's layout.
+func fit(m *zoo.Model, f *onnxpb.Model, name string) (map[*graph.Param][]float32, error) {
+	want, err := modelSteps(m)
+	if err != nil {
+		return nil, err
+	}
+	mismatch := func(node int, nodeName, expected, found string) error {
+		return &MismatchError{File: name, Model: m.Arch.Name, Node: node, NodeName: nodeName, Expected: expected, Found: found}
+	}
+	for _, o := range f.OpsetImport {
+		if o.Domain == "" && (o.Version < 7 || o.Version > 22) {
+			return nil, errors.Errorf("%s: opset %d, the zoo reads opsets 7 to 22", name, o.Version)
+		}
+	}
+	in, err := graphInput(f.Graph, name)
+	if err != nil {
+		return nil, err
+	}
+	mi := m.Input
+	s := in.Shape
+	if s[1].Value != int64(mi.Channels) || s[2].Value != int64(mi.Height) || s[3].Value != int64(mi.Width) {
+		return nil, mismatch(-1, "", fmt.Sprintf("images (N, %d, %d, %d)", mi.Channels, mi.Height, mi.Width), valueText(in))
+	}
+	got, err := chain(f.Graph, in.Name, []int64{s[1].Value, s[2].Value, s[3].Value}, name)
+	if err != nil {
+		return nil, err
+	}
+	// ReLU after a max-pooling equals ReLU before it: the course's order.
+	for i := 0; i+1 < len(got); i++ {
+		if got[i].op == opMaxPool && got[i+1].op == opRelu {
+			got[i], got[i+1] = got[i+1], got[i]
+		}
+	}
+	values := map[*graph.Param][]float32{}
+	names := map[string]*graph.Param{}
+	for _, p := range m.Store.Params() {
+		names[p.Name] = p
+	}
+	j := 0
+	for i, w := range want {
+		if j == len(got) {
+			return nil, mismatch(-2, "", w.describe(), "nothing more")
+		}
+		g := got[j]
+		if w.op == opBatchNorm && g.op != opBatchNorm && i > 0 && want[i-1].op == opConv {
+			// torch.onnx.export in eval mode folds BatchNorm into the
+			// Conv before it: the file's Conv computes both, and the
+			// BatchNorm is the identity: γ 1, β 0, μ 0, σ² 1 − ε.
+			c := w.shapes[0][0]
+			values[w.params[0]] = fill(c, 1)
+			values[w.params[1]] = fill(c, 0)
+			values[w.params[2]] = fill(c, 0)
+			values[w.params[3]] = fill(c, float32(1-w.eps))
+			continue
+		}
+		if w.describe() != g.describe() {
+			return nil, mismatch(g.node, g.nodeOf, w.describe(), g.describe())
+		}
+		for k, p := range w.params {
+			t := g.tensors[k]
+			if t == nil { // a Conv without bias
+				values[p] = make([]float32, p.Size())
+				continue
+			}
+			if other, ok := names[t.Name]; ok && other != p {
+				return nil, mismatch(g.node, g.nodeOf, fmt.Sprintf("%s's %s", m.Arch.Name, p.Name), fmt.Sprintf("initializer %q, which is %s's name for another tensor", t.Name, m.Arch.Name))
+			}
+			v, err := t.Float32s()
+			if err != nil {
+				return nil, errors.Wrapf(err, "loading %s", name)
+			}
+			if k == 0 && g.transposed {
+				v = transpose(v, int(g.shapes[0][1]), int(g.shapes[0][0]))
+			}
+			if len(v) != p.Size() {
+				return nil, mismatch(g.node, g.nodeOf, fmt.Sprintf("%d values for %s", p.Size(), p.Name), fmt.Sprintf("%d in %q", len(v), t.Name))
+			}
+			values[p] = v
+		}
+		j++
+	}
+	if j < len(got) {
+		return nil, mismatch(got[j].node, got[j].nodeOf, "the end of the graph", got[j].describe())
+	}
+	return values, nil
+}
+
+func fill(n int64, v float32) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+// transpose returns the rows×cols row-major matrix m as cols×rows.
+func transpose(m []float32, rows, cols int) []float32 {
+	out := make([]float32, len(m))
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = m[r*cols+c]
+		}
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package onnx_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorgonia-zoo/zoo/onnx"
+)
+
+// compared is how many test images the runtimes are compared on.
+const compared = 300
+
+// tolerance bounds the difference of any logit between a runtime and the
+// zoo.
+const tolerance = 1e-4
+
+// exportCourse writes the seven pretrained models as ONNX files into a
+// temporary folder and returns their paths by name.
+func exportCourse(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := map[string]string{}
+	for _, name := range course {
+		m, p := open(t, name)
+		path := filepath.Join(dir, name+".onnx")
+		if err := onnx.SaveFile(path, m, p); err != nil {
+			t.Fatal(err)
+		}
+		paths[name] = path
+	}
+	return paths
+}
+
+// need skips the test with one line saying what is missing, or fails it
+// when the environment variable says the tool must be there (CI).
+func need(t *testing.T, env, what string) {
+	t.Helper()
+	if os.Getenv(env) == "1" {
+		t.Fatalf("%s, and %s=1 requires it", what, env)
+	}
+	t.Skip(what)
+}
+
+func writeFloats(t *testing.T, path string, v []float32) {
+	t.Helper()
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFloats(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
+}
+
+// compare checks a runtime's logits against the zoo's: every logit within
+// tolerance, the same class for every image. It returns the largest
+// difference.
+func compare(t *testing.T, runtime, model string, got, want []float32) float64 {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s, %s: %d logits, want %d", runtime, model, len(got), len(want))
+	}
+	worst := 0.0
+	for i := range got {
+		worst = max(worst, math.Abs(float64(got[i])-float64(want[i])))
+	}
+	g, w := classes(got, 10), classes(want, 10)
+	for i := range g {
+		if g[i] != w[i] {
+			t.Errorf("%s, %s: image %d is a %d, the zoo says %d", runtime, model, i, g[i], w[i])
+		}
+	}
+	if worst > tolerance {
+		t.Errorf("%s, %s: logits differ by up to %.3g, over %g", runtime, model, worst, tolerance)
+	}
+	t.Logf("%s, %s: max |logit difference| %.3g over %d images, same classes", runtime, model, worst, len(g))
+	return worst
+}
+
+// TestONNXRuntime runs the seven exported models in onnxruntime
+// (onnxruntime-node, installed in testdata/ort by
+// "npm install --ignore-scripts") on 300 test images and compares the
+// logits with the zoo's. It is skipped when node or the package is
+// missing, unless ZOO_REQUIRE_ORT=1.
+func TestONNXRuntime(t *testing.T) {
+	ort, _ := filepath.Abs(filepath.Join("testdata", "ort"))
+	node, err := exec.LookPath("node")
+	if err != nil {
+		need(t, "ZOO_REQUIRE_ORT", "node is not installed: onnxruntime is not checked")
+	}
+	if _, err := os.Stat(filepath.Join(ort, "node_modules", "onnxruntime-node")); err != nil {
+		need(t, "ZOO_REQUIRE_ORT", "onnxruntime-node is not installed (npm install --ignore-scripts in onnx/testdata/ort): onnxruntime is not checked")
+	}
+	test := mnist(t)
+	x := images(test, compared)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "input.f32")
+	writeFloats(t, input, x)
+	paths := exportCourse(t)
+	for _, name := range course {
+		path := paths[name]
+		m, _ := open(t, name)
+		out := filepath.Join(dir, name+".logits")
+		cmd := exec.Command(node, filepath.Join(ort, "run_ort.js"), path, input, fmt.Sprintf("%d,1,28,28", compared), out)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v: %s", name, err, strings.TrimSpace(string(b)))
+		}
+		if !strings.Contains(string(b), `"dims":[300,10]`) {
+			t.Errorf("%s: run_ort.js says %s", name, b)
+		}
+		compare(t, "onnxruntime", name, readFloats(t, out), logits(t, m, x, compared))
+	}
+}
+
+// python is Debian's Python, which has python3-onnx; a pyenv python3
+// earlier on PATH may not.
+func python() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
+}
+
+// TestONNXChecker runs ONNX's own checker (python3-onnx, with shape
+// inference: full_check) on the seven exported models. It is skipped when
+// Python's onnx module is missing, unless ZOO_REQUIRE_ONNX_CHECKER=1.
+func TestONNXChecker(t *testing.T) {
+	py := python()
+	if err := exec.Command(py, "-c", "import onnx").Run(); err != nil {
+		need(t, "ZOO_REQUIRE_ONNX_CHECKER", "Python's onnx module is not installed (apt-get install python3-onnx): ONNX's checker is not run")
+	}
+	paths := exportCourse(t)
+	args := []string{"-c", `import sys, onnx
+for f in sys.argv[1:]:
+    onnx.checker.check_model(onnx.load(f), full_check=True)
+print("onnx", onnx.__version__, "checked", len(sys.argv) - 1, "files")`}
+	for _, name := range course {
+		args = append(args, paths[name])
+	}
+	b, err := exec.Command(py, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ONNX's checker refused a file: %v\n%s", err, b)
+	}
+	t.Log(strings.TrimSpace(string(b)))
+}
