@@ -209,7 +209,7 @@ def report(res):
         best = f"{fmt(r.get('torch_best'))} ({setting_name(r['best_setting'], dt)})" if r.get("torch_best") else "–"
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") else "–"
         alone = fmt(r.get("torch_logits_best"))
-        allocs = fmt(r["zoo_allocs"]) if r["zoo_allocs"] is not None else "–"
+        allocs = f"{r['zoo_allocs']:.0f}" if r["zoo_allocs"] is not None else "–"
         lines.append(f"| {r['model']} | {r['batch']} | {fmt(r['zoo'])} | {best} | {ratio} | {every} | {alone} | {allocs} |")
     lines.append("")
     met = [r for r in rows if r.get("ratio") and r["ratio"] >= 1]
