@@ -31,7 +31,7 @@ type Prediction struct {
 // goroutine from models loaded separately.
 type Predictor struct {
 	m     *Model
-	batch int
+	batch int // the batch graph's size (graphBatch)
 
 	mu     sync.Mutex
 	single *inference // batch 1
@@ -180,7 +180,9 @@ func (in *inference) run(x *tensor.Dense) ([]float32, error) {
 }
 
 // NewPredictor makes a predictor for batches of up to batch images (0
-// means 256). Close releases it.
+// means 256): larger inputs go through in batches. A batch whose op outputs
+// would take much memory (a CNN's, hundreds of images) is itself run as a
+// few smaller ones, which is faster. Close releases it.
 func (m *Model) NewPredictor(batch int) (*Predictor, error) {
 	if batch <= 0 {
 		batch = 256
@@ -189,7 +191,37 @@ func (m *Model) NewPredictor(batch int) (*Predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Predictor{m: m, batch: batch, single: single}, nil
+	return &Predictor{m: m, batch: graphBatch(batch, single.imageBytes()), single: single}, nil
+}
+
+// activationBudget bounds the memory a batch graph's outputs take: a
+// larger batch is run as several graphs' worth of images. cnn1's
+// convolution writes 100 KB an image; at batch 1000 its 100 MB go to memory
+// and back, and the graph ran 1.3-1.6× slower per image than at 200-300
+// images (cnn2 and cnn3 1.1-1.2×; bench/README.md, Inference). The MLPs'
+// outputs, a few KB an image, are not held back. An image's prediction does
+// not depend on the size of the graph (TestPredictionsDoNotDependOnTheBatch).
+const activationBudget = 32 << 20
+
+// graphBatch is the size of the batch graph for batches of up to batch
+// images of imageBytes of outputs each: batch, or batch cut into equal
+// parts that keep within activationBudget (at least 16 images each).
+func graphBatch(batch, imageBytes int) int {
+	most := max(16, activationBudget/max(1, imageBytes))
+	if batch <= most {
+		return batch
+	}
+	parts := (batch + most - 1) / most
+	return (batch + parts - 1) / parts
+}
+
+// imageBytes is the memory the graph's op outputs take per image.
+func (in *inference) imageBytes() int {
+	total := 0
+	for _, st := range in.steps {
+		total += st.node.Shape().TotalSize() * int(st.node.Dtype().Size()) / in.images
+	}
+	return total
 }
 
 // Model is the model the predictor runs.

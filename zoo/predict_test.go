@@ -192,3 +192,55 @@ func TestPredictorRunsLikeTheTapeMachine(t *testing.T) {
 		})
 	}
 }
+
+// TestPredictionsDoNotDependOnTheBatch: an image's prediction is the same,
+// to the bit, whatever the size of the graph it went through and wherever
+// it sits in the batch (the Predictor may run a long input in graphs of any
+// size).
+func TestPredictionsDoNotDependOnTheBatch(t *testing.T) {
+	const n = 300
+	r := rand.New(rand.NewPCG(9, 10))
+	size := MNISTInput.Channels * MNISTInput.Height * MNISTInput.Width
+	x := make([]float32, n*size)
+	for i := range x {
+		x[i] = r.Float32()
+	}
+	ctx := context.Background()
+	for _, name := range Names()[:7] {
+		t.Run(name, func(t *testing.T) {
+			a, _ := Lookup(name)
+			m, err := New(a, MNISTInput, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref []Prediction
+			for _, batch := range []int{n, 64, 7, 1} {
+				p, err := m.NewPredictor(batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []Prediction
+				if batch == 1 {
+					for i := range n {
+						one, err := p.Predict(ctx, x[i*size:(i+1)*size])
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, one...)
+					}
+				} else if got, err = p.Predict(ctx, x); err != nil {
+					t.Fatal(err)
+				}
+				if ref == nil {
+					ref = got
+					continue
+				}
+				for i := range ref {
+					if got[i].Class != ref[i].Class || !slices.Equal(got[i].Probabilities, ref[i].Probabilities) {
+						t.Fatalf("batch %d, image %d: %v, with batch %d: %v", batch, i, got[i], n, ref[i])
+					}
+				}
+			}
+		})
+	}
+}
