@@ -761,6 +761,20 @@ def load_baseline(args):
     return out
 
 
+def keep_inference(path, md):
+    """md followed by the "## Inference" section of the report at path, if
+    it has one: bench/infer.sh writes that section, and a run of this
+    script keeps it."""
+    try:
+        old = open(path).read()
+    except OSError:
+        return md
+    i = 0 if old.startswith("## Inference\n") else old.find("\n## Inference\n")
+    if i < 0:
+        return md
+    return md.rstrip("\n") + "\n\n" + old[i:].lstrip("\n")
+
+
 def loadavg():
     try:
         return " ".join(open("/proc/loadavg").read().split()[:3])
@@ -834,7 +848,7 @@ def main(argv=None):
             merge_runs(res, later)
         md = report(res, args)
         with open(args.out, "w") as f:
-            f.write(md)
+            f.write(keep_inference(args.out, md))
         if args.merge:
             with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
                 json.dump(res, f, indent=1)
@@ -898,7 +912,7 @@ def main(argv=None):
 
     md = report(res, args)
     with open(args.out, "w") as f:
-        f.write(md)
+        f.write(keep_inference(args.out, md))
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(res, f, indent=1)
     print(md)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
 )
 
 // Layer is the output of one block of a model for one input, as
@@ -49,9 +50,14 @@ func (m *Model) Activations(ctx context.Context, x []float32) ([]Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer run.vm.Close()
+	// Gorgonia's tape machine, not the Predictor's op-by-op run: it binds
+	// every node's value, which the blocks' outputs are read from below;
+	// the logits are the same bits either way
+	// (TestPredictorRunsLikeTheTapeMachine).
+	vm := G.NewTapeMachine(run.net.b.Graph())
+	defer vm.Close()
 	copy(run.xs, x)
-	if err := run.vm.RunAll(); err != nil {
+	if err := vm.RunAll(); err != nil {
 		return nil, errors.Wrapf(err, "activations of %s", m.Arch.Name)
 	}
 	outputs := run.net.b.Outputs()

@@ -26,23 +26,56 @@ type Prediction struct {
 // The graphs hold the model's weight tensors, so a Predictor sees the
 // weights as they are when it runs.
 //
-// It is safe for concurrent use: a Gorgonia VM runs one graph at a time,
-// so calls take turns. For parallel throughput, make one Predictor per
+// It is safe for concurrent use: the graphs' ops keep their outputs between
+// calls, so calls take turns. For parallel throughput, make one Predictor per
 // goroutine from models loaded separately.
 type Predictor struct {
 	m     *Model
-	batch int
+	batch int // the batch graph's size (graphBatch)
 
 	mu     sync.Mutex
 	single *inference // batch 1
 	full   *inference // batch p.batch, built at first need
 }
 
-// inference is one inference graph, its VM and its bound input.
+// inference is one inference graph and its bound input, run op by op: the
+// ops' Do in topological order, on the calling goroutine.
+//
+// Not Gorgonia's tape machine: its RunAll locks the calling goroutine to its
+// OS thread and runs the program on a goroutine of its own, answering over
+// channels, so that every call hands the work to another thread and back (a
+// futex wake-up and sleep each way). That cost 10-80 µs a call on the
+// benchmark machine, more than the arithmetic of a whole MLP at batch 1
+// (bench/README.md, Inference). The inference graphs have no gradients and
+// their ops keep their outputs between calls, so running the ops' Do in
+// order computes the same values, bit for bit
+// (TestPredictorRunsLikeTheTapeMachine).
 type inference struct {
 	net *built
-	vm  G.VM
-	xs  []float32
+	xs  []float32     // the bound input, batch images
+	x   *tensor.Dense // over xs
+	// images is the number of images the graph takes at once.
+	images int
+
+	steps  []step
+	leaves []leaf    // the nodes whose values are read at run time
+	vals   []G.Value // per slot: a leaf's value or a step's output
+	xSlot  int       // the input's slot
+	logits int       // the logits' slot
+}
+
+// leaf is a node without inputs (the images, a parameter) and its slot.
+type leaf struct {
+	node *G.Node
+	slot int
+}
+
+// step is one op of the graph: its arguments' slots and its own.
+type step struct {
+	node *G.Node
+	args []int
+	in   []G.Value // the arguments, gathered before each call
+	out  int
 }
 
 func (m *Model) newInference(batch int) (*inference, error) {
@@ -50,16 +83,106 @@ func (m *Model) newInference(batch int) (*inference, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inference{net: net, xs: make([]float32, batch*m.Input.Channels*m.Input.Height*m.Input.Width)}
-	if err := G.Let(net.x, tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(in.xs))); err != nil {
+	in := &inference{net: net, images: batch, xs: make([]float32, batch*m.Input.Channels*m.Input.Height*m.Input.Width)}
+	in.x = tensor.New(tensor.WithShape(net.x.Shape()...), tensor.WithBacking(in.xs))
+	if err := G.Let(net.x, in.x); err != nil {
 		return nil, errors.Wrap(err, "binding the input")
 	}
-	in.vm = G.NewTapeMachine(net.b.Graph())
+	if err := in.compile(); err != nil {
+		return nil, errors.Wrapf(err, "compiling %s", m.Arch.Name)
+	}
 	return in, nil
 }
 
+// compile orders the ops the logits depend on, children before parents
+// (depth first, arguments in order), and gives every node a slot: the
+// leaves (the input and the parameters, whose values are read at each run,
+// so that the predictor sees the weights as they are) and the ops' outputs.
+func (in *inference) compile() error {
+	g := in.net.b.Graph()
+	slot := map[*G.Node]int{}
+	var children func(n *G.Node) []*G.Node
+	children = func(n *G.Node) []*G.Node {
+		var out []*G.Node
+		for it := g.From(n.ID()); it.Next(); {
+			out = append(out, it.Node().(*G.Node))
+		}
+		return out
+	}
+	var visit func(n *G.Node) error
+	visit = func(n *G.Node) error {
+		if _, done := slot[n]; done {
+			return nil
+		}
+		kids := children(n)
+		if len(kids) == 0 {
+			if n != in.net.x && n.Value() == nil {
+				return errors.Errorf("node %v has no value", n)
+			}
+			slot[n] = len(in.vals)
+			in.vals = append(in.vals, nil)
+			in.leaves = append(in.leaves, leaf{n, slot[n]})
+			return nil
+		}
+		if n.Op() == nil {
+			return errors.Errorf("node %v has inputs and no op", n)
+		}
+		st := step{node: n, args: make([]int, len(kids)), in: make([]G.Value, len(kids))}
+		for i, k := range kids {
+			if err := visit(k); err != nil {
+				return err
+			}
+			st.args[i] = slot[k]
+		}
+		st.out = len(in.vals)
+		slot[n] = st.out
+		in.vals = append(in.vals, nil)
+		in.steps = append(in.steps, st)
+		return nil
+	}
+	if err := visit(in.net.logits); err != nil {
+		return err
+	}
+	xs, ok := slot[in.net.x]
+	if !ok {
+		return errors.New("the logits do not depend on the input")
+	}
+	in.xSlot, in.logits = xs, slot[in.net.logits]
+	return nil
+}
+
+// run computes the logits of the images in x, which holds in.images images
+// (read in place, not modified), and returns them.
+func (in *inference) run(x *tensor.Dense) ([]float32, error) {
+	for _, l := range in.leaves {
+		in.vals[l.slot] = l.node.Value()
+	}
+	in.vals[in.xSlot] = x
+	for i := range in.steps {
+		st := &in.steps[i]
+		for j, a := range st.args {
+			st.in[j] = in.vals[a]
+		}
+		v, err := st.node.Op().Do(st.in...)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%v", st.node.Op())
+		}
+		in.vals[st.out] = v
+		clear(st.in)
+	}
+	out := in.vals[in.logits]
+	clear(in.vals) // keep no reference to the caller's images
+	logits, ok := out.Data().([]float32)
+	if !ok {
+		return nil, errors.Errorf("logits of type %T, want float32", out.Data())
+	}
+	return logits, nil
+}
+
 // NewPredictor makes a predictor for batches of up to batch images (0
-// means 256). Close releases it.
+// means 256): larger inputs go through in batches. A batch whose op outputs
+// would take much memory (a CNN's, hundreds of images) is itself run as a
+// few smaller ones, which is faster. Close releases it.
 func (m *Model) NewPredictor(batch int) (*Predictor, error) {
 	if batch <= 0 {
 		batch = 256
@@ -68,7 +191,37 @@ func (m *Model) NewPredictor(batch int) (*Predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Predictor{m: m, batch: batch, single: single}, nil
+	return &Predictor{m: m, batch: graphBatch(batch, single.imageBytes()), single: single}, nil
+}
+
+// activationBudget bounds the memory a batch graph's outputs take: a
+// larger batch is run as several graphs' worth of images. cnn1's
+// convolution writes 100 KB an image; at batch 1000 its 100 MB go to memory
+// and back, and the graph ran 1.3-1.6× slower per image than at 200-300
+// images (cnn2 and cnn3 1.1-1.2×; bench/README.md, Inference). The MLPs'
+// outputs, a few KB an image, are not held back. An image's prediction does
+// not depend on the size of the graph (TestPredictionsDoNotDependOnTheBatch).
+const activationBudget = 32 << 20
+
+// graphBatch is the size of the batch graph for batches of up to batch
+// images of imageBytes of outputs each: batch, or batch cut into equal
+// parts that keep within activationBudget (at least 16 images each).
+func graphBatch(batch, imageBytes int) int {
+	most := max(16, activationBudget/max(1, imageBytes))
+	if batch <= most {
+		return batch
+	}
+	parts := (batch + most - 1) / most
+	return (batch + parts - 1) / parts
+}
+
+// imageBytes is the memory the graph's op outputs take per image.
+func (in *inference) imageBytes() int {
+	total := 0
+	for _, st := range in.steps {
+		total += st.node.Shape().TotalSize() * int(st.node.Dtype().Size()) / in.images
+	}
+	return total
 }
 
 // Model is the model the predictor runs.
@@ -105,45 +258,53 @@ func (p *Predictor) Predict(ctx context.Context, x []float32) ([]Prediction, err
 			}
 			run = p.full
 		}
-		k := min(n-done, len(run.xs)/size)
-		copy(run.xs, x[done*size:(done+k)*size])
-		clear(run.xs[k*size:]) // a short last batch: zeros, not the previous images
-		if err := run.vm.RunAll(); err != nil {
-			run.vm.Reset()
+		k := min(n-done, run.images)
+		images := run.x
+		if k == run.images && k > 1 {
+			// A whole batch: read in place rather than copied (megabytes
+			// at batch 1000, a tenth of an MLP's time).
+			images = tensor.New(tensor.WithShape(run.net.x.Shape()...), tensor.WithBacking(x[done*size:(done+k)*size]))
+		} else {
+			copy(run.xs, x[done*size:(done+k)*size])
+			clear(run.xs[k*size:]) // a short last batch: zeros, not the previous images
+		}
+		all, err := run.run(images)
+		if err != nil {
 			return nil, errors.Wrapf(err, "predicting with %s", p.m.Arch.Name)
 		}
-		logits := run.net.logits.Value().Data().([]float32)[:k*in.Classes]
+		logits := all[:k*in.Classes]
 		for i, z := range logits {
 			if math.IsNaN(float64(z)) || math.IsInf(float64(z), 0) {
-				run.vm.Reset()
 				return nil, errors.Errorf("predicting with %s: logit %v for image %d: the weights are broken (a diverged run?)", p.m.Arch.Name, z, done+i/in.Classes)
 			}
 		}
+		// One array for the batch's probabilities, each image's slice
+		// capped at its own classes.
+		probs := make([]float64, k*in.Classes)
 		for i := range k {
-			out = append(out, predictionOf(logits[i*in.Classes:(i+1)*in.Classes]))
+			out = append(out, predictionInto(logits[i*in.Classes:(i+1)*in.Classes], probs[i*in.Classes:(i+1)*in.Classes:(i+1)*in.Classes]))
 		}
-		run.vm.Reset()
 		done += k
 	}
 	return out, nil
 }
 
-// Close releases the predictor's VMs.
-func (p *Predictor) Close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.single.vm.Close()
-	if p.full != nil {
-		p.full.vm.Close()
-	}
-}
+// Close releases the predictor. The graphs hold nothing but memory, which
+// the garbage collector takes back; Close is kept for callers written when
+// they had Gorgonia VMs, and the predictor still works after it.
+func (p *Predictor) Close() {}
 
 // predictionOf is the class and the softmax of one row of logits, in
 // float64 after subtracting the largest logit, so that no exp overflows.
 func predictionOf(logits []float32) Prediction {
+	return predictionInto(logits, make([]float64, len(logits)))
+}
+
+// predictionInto is predictionOf with the probabilities written into probs
+// (len(logits) values).
+func predictionInto(logits []float32, probs []float64) Prediction {
 	best := argmax(logits)
 	top := float64(logits[best])
-	probs := make([]float64, len(logits))
 	var sum float64
 	for i, z := range logits {
 		probs[i] = math.Exp(float64(z) - top)

@@ -3,8 +3,13 @@ package zoo
 import (
 	"context"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // samples turns the first n images of a split's test part into inputs.
@@ -123,5 +128,119 @@ func TestPredictionOfIsASoftmax(t *testing.T) {
 	}
 	if q := predictionOf([]float32{1e30, -1e30}); q.Probabilities[0] != 1 || q.Probabilities[1] != 0 {
 		t.Errorf("extreme logits: %v", q.Probabilities)
+	}
+}
+
+// TestPredictorRunsLikeTheTapeMachine: the predictor's op-by-op run of an
+// inference graph gives Gorgonia's tape machine's logits bit for bit, for
+// every course model, on a whole batch (read in place: left unchanged) and a
+// single image; and it follows the weights as they change.
+func TestPredictorRunsLikeTheTapeMachine(t *testing.T) {
+	const batch = 3
+	r := rand.New(rand.NewPCG(4, 5))
+	for _, name := range Names()[:7] {
+		t.Run(name, func(t *testing.T) {
+			a, _ := Lookup(name)
+			m, err := New(a, MNISTInput, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := MNISTInput.Channels * MNISTInput.Height * MNISTInput.Width
+			x := make([]float32, batch*size)
+			for i := range x {
+				x[i] = r.Float32()
+			}
+			kept := slices.Clone(x)
+			for _, n := range []int{batch, 1} {
+				in, err := m.newInference(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tape, err := m.newInference(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				vm := G.NewTapeMachine(tape.net.b.Graph())
+				defer vm.Close()
+				for round := range 2 {
+					copy(tape.xs, x[:n*size])
+					if err := vm.RunAll(); err != nil {
+						t.Fatal(err)
+					}
+					want := slices.Clone(tape.net.logits.Value().Data().([]float32))
+					vm.Reset()
+					got, err := in.run(tensor.New(tensor.WithShape(n, 1, 28, 28), tensor.WithBacking(x[:n*size])))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(got, want) {
+						t.Fatalf("batch %d, round %d: logits %v, the tape machine's %v", n, round, got, want)
+					}
+					if !slices.Equal(x, kept) {
+						t.Fatalf("batch %d: the input changed", n)
+					}
+					// Change the weights in place: both must follow.
+					for _, p := range m.Store.Params() {
+						if f, ok := p.Value.Data().([]float32); ok {
+							for i := range f {
+								f[i] *= 0.5
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestPredictionsDoNotDependOnTheBatch: an image's prediction is the same,
+// to the bit, whatever the size of the graph it went through and wherever
+// it sits in the batch (the Predictor may run a long input in graphs of any
+// size).
+func TestPredictionsDoNotDependOnTheBatch(t *testing.T) {
+	const n = 300
+	r := rand.New(rand.NewPCG(9, 10))
+	size := MNISTInput.Channels * MNISTInput.Height * MNISTInput.Width
+	x := make([]float32, n*size)
+	for i := range x {
+		x[i] = r.Float32()
+	}
+	ctx := context.Background()
+	for _, name := range Names()[:7] {
+		t.Run(name, func(t *testing.T) {
+			a, _ := Lookup(name)
+			m, err := New(a, MNISTInput, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref []Prediction
+			for _, batch := range []int{n, 64, 7, 1} {
+				p, err := m.NewPredictor(batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []Prediction
+				if batch == 1 {
+					for i := range n {
+						one, err := p.Predict(ctx, x[i*size:(i+1)*size])
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, one...)
+					}
+				} else if got, err = p.Predict(ctx, x); err != nil {
+					t.Fatal(err)
+				}
+				if ref == nil {
+					ref = got
+					continue
+				}
+				for i := range ref {
+					if got[i].Class != ref[i].Class || !slices.Equal(got[i].Probabilities, ref[i].Probabilities) {
+						t.Fatalf("batch %d, image %d: %v, with batch %d: %v", batch, i, got[i], n, ref[i])
+					}
+				}
+			}
+		})
 	}
 }

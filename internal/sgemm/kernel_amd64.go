@@ -27,6 +27,15 @@ func kernelavx512_16x16(k int, a, b, c *float32, ldb, ldc int, add bool)
 //go:noescape
 func kernelavx512_6x64(k int, a, b, c *float32, ldb, ldc int, add bool)
 
+// gemv64avx512 is one row of C over up to 64 columns (gemv_amd64.s).
+//
+//go:noescape
+func gemv64avx512(k int, a, b, c *float32, ldb int, masks uint64, add bool)
+
+// rowKernel is the one-row product of the AVX-512 kernels' instruction set
+// (sgemm.go, gemvRow).
+var rowKernel = gemv64avx512
+
 func fmaPeakavx2(n int)
 func fmaPeakavx512(n int)
 

@@ -6,6 +6,9 @@ var kernels = []kernel{goKernel}
 
 var best = kernels[0]
 
+// rowKernel: none here (sgemm.go, gemvRow).
+var rowKernel func(k int, a, b, c *float32, ldb int, masks uint64, add bool)
+
 // FMAPeak is the arithmetic limit of one core where there is a vector
 // kernel; here there is none, and it does nothing and returns 0.
 func FMAPeak(n int) float64 { return 0 }

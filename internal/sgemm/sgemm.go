@@ -148,6 +148,10 @@ func gemm(kern kernel, workers int, transA, transB bool, m, n, k int, alpha floa
 	if alpha == 0 || k == 0 {
 		return
 	}
+	if m == 1 && !transB && kern.isa == "avx512" && useRowKernel && (workers <= 1 || n*k < minParallelWork) {
+		gemvRow(transA, n, k, alpha, a, lda, b, ldb, c, beta == 0)
+		return
+	}
 	p := plan{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, set: beta == 0}
 	p.rowBlocks = (m + mc - 1) / mc
@@ -313,6 +317,52 @@ func (p *plan) macro(w *work, ic, mcc, jc, ncc, pc, kcc int, add, direct bool) {
 			}
 		}
 	}
+}
+
+// useRowKernel lets tests turn gemvRow off, to compare it with the tiles.
+var useRowKernel = true
+
+// gemvRow is gemm for one row of C (m = 1, B not transposed, an AVX-512
+// CPU): a vector times a matrix, as the linear layers make at batch 1. The
+// tiles would compute 6 to 16 rows of which one is kept, and pack the
+// columns of B past the last whole panel on every call (a 784×100 weight
+// matrix: 14 µs a call of the 27 the product took); here B's rows are read
+// in place, 64 columns per call of rowKernel, with masks for the last ones.
+// The sums are the tiles' to the bit: over k in blocks of kc, each summed
+// in order from zero by fused multiply-adds of alpha·a (rounded, as packA
+// packs it) and then stored (the first block, when set: beta was 0) or
+// added to C (TestRowKernelKeepsTheTilesBits).
+func gemvRow(transA bool, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, set bool) {
+	var buf [kc]float32
+	for pc := 0; pc < k; pc += kc {
+		kcc := min(kc, k-pc)
+		ap := buf[:kcc]
+		if transA {
+			for p := range ap {
+				ap[p] = a[(pc+p)*lda]
+			}
+		} else {
+			copy(ap, a[pc:pc+kcc])
+		}
+		if alpha != 1 {
+			for p := range ap {
+				ap[p] *= alpha
+			}
+		}
+		add := pc > 0 || !set
+		for j := 0; j < n; j += 64 {
+			rowKernel(kcc, &ap[0], &b[pc*ldb+j], &c[j], ldb, columnMasks(min(64, n-j)), add)
+		}
+	}
+}
+
+// columnMasks is rowKernel's masks for the first cols of 64 columns: 16
+// bits per vector of 16 columns.
+func columnMasks(cols int) uint64 {
+	if cols >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<cols - 1
 }
 
 // packB writes rows [pc, pc+kcc) and columns [jc, jc+ncc) of op(B) as

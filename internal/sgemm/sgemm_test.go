@@ -323,3 +323,41 @@ func TestTranspose(t *testing.T) {
 		}
 	}
 }
+
+// TestRowKernelKeepsTheTilesBits: one row of C through gemvRow gives every
+// AVX-512 tile's bits, on widths around the 16-column vectors and the
+// 64-column calls, depths across the kc blocks, both layouts of A, padded
+// strides, and alpha and beta 0, 1 and other values.
+func TestRowKernelKeepsTheTilesBits(t *testing.T) {
+	if rowKernel == nil || best.isa != "avx512" {
+		t.Skip("no AVX-512 here")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	scalars := []float32{1, 0, -0.75}
+	count := 0
+	for _, n := range []int{1, 10, 15, 16, 17, 50, 63, 64, 65, 100, 129, 200} {
+		for _, k := range []int{1, 3, 255, 256, 257, 784, 1568} {
+			transA := count%2 == 1
+			alpha, beta := scalars[count%3], scalars[(count/3)%3]
+			p := newProblem(r, transA, false, 1, n, k, alpha, beta, count%3)
+			count++
+			useRowKernel = true
+			got := p.run(best, 1)
+			useRowKernel = false
+			for _, kern := range kernels {
+				if kern.isa != "avx512" {
+					continue
+				}
+				want := p.run(kern, 1)
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						useRowKernel = true
+						t.Fatalf("n=%d k=%d transA=%v alpha=%v beta=%v: C[%d] = %v by the row kernel, %v by %s", n, k, transA, alpha, beta, j, got[j], want[j], kern)
+					}
+				}
+			}
+			useRowKernel = true
+			p.check(t, fmt.Sprintf("row n=%d k=%d", n, k), got)
+		}
+	}
+}
