@@ -80,7 +80,7 @@ func FeatureMaps(title string, x []float32, in zoo.Input, layers []zoo.Layer, cl
 	}
 	last := layers[len(layers)-1]
 	sections = append(sections, textSection("class probabilities (softmax of the logits)", false),
-		barsSection(softmax(last.Values), classes))
+		barsSection(zoo.Softmax(last.Values), classes))
 	sections = append(sections, textSection("blue negative, white 0, red positive: each layer on its own scale; the input as ink on paper", false))
 	return stack(sections).RGBA, nil
 }
@@ -146,25 +146,6 @@ func stripSection(values []float32, scale float32) section {
 			c.frame(image.Rect(first.Min.X, first.Min.Y, last.Max.X, last.Max.Y), frameCol)
 		}
 	}}
-}
-
-// softmax is exp(z_i − max z) / Σ_j exp(z_j − max z), in float64, as
-// zoo's Prediction.Probabilities.
-func softmax(z []float32) []float64 {
-	top := math.Inf(-1)
-	for _, v := range z {
-		top = math.Max(top, float64(v))
-	}
-	out := make([]float64, len(z))
-	var sum float64
-	for i, v := range z {
-		out[i] = math.Exp(float64(v) - top)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
 }
 
 // barsSection draws one bar per class, as high as its probability, its

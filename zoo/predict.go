@@ -300,6 +300,10 @@ func predictionOf(logits []float32) Prediction {
 	return predictionInto(logits, make([]float64, len(logits)))
 }
 
+// Softmax is exp(z_i − max z) / Σ_j exp(z_j − max z), in float64: the
+// probabilities a Prediction gives for these logits.
+func Softmax(logits []float32) []float64 { return predictionOf(logits).Probabilities }
+
 // predictionInto is predictionOf with the probabilities written into probs
 // (len(logits) values).
 func predictionInto(logits []float32, probs []float64) Prediction {
