@@ -103,29 +103,30 @@ func (o *options) setDownload(idle time.Duration, retries int, set map[string]bo
 	return nil
 }
 
+// budget is -max-data as the loader takes it: 0 (no limit on the command
+// line) becomes -1, which the loader reads as no limit.
+func (o *options) budget() int64 {
+	if o.maxData == 0 {
+		return -1
+	}
+	return o.maxData
+}
+
 // loaderOptions are the options of loader.Load for the flags.
 func (o *options) loaderOptions(logf func(string, ...any), progress func(file string, done, total int64)) loader.Options {
-	budget := o.maxData
-	if budget == 0 {
-		budget = -1 // no limit
-	}
-	return loader.Options{Dir: o.data, Logf: logf, MaxBytes: budget, IdleTimeout: o.idleTimeout, Retries: o.retries, Progress: progress}
+	return loader.Options{Dir: o.data, Logf: logf, MaxBytes: o.budget(), IdleTimeout: o.idleTimeout, Retries: o.retries, Progress: progress}
 }
 
 // loadDataset reads the dataset within the -max-data budget; logf and
 // progress, if set, follow the search and the downloads.
 func (o *options) loadDataset(ctx context.Context, d dataset, logf func(string, ...any), progress func(file string, done, total int64)) (*loader.Split, error) {
-	budget := o.maxData
-	if budget == 0 {
-		budget = -1 // no limit
-	}
 	var (
 		data *loader.Split
 		err  error
 	)
 	if d.folder.Dir != "" {
 		f := d.folder
-		f.MaxBytes = budget
+		f.MaxBytes = o.budget()
 		data, err = loader.LoadFolder(ctx, f)
 	} else {
 		data, err = loader.Load(ctx, d.entry, o.loaderOptions(logf, progress))

@@ -65,42 +65,6 @@ func Open(path string) (*os.File, int64, error) {
 	return f, st.Size(), nil
 }
 
-// Check returns a *NotRegularError if path exists and is not a regular
-// file, without opening it; a missing path is not an error. It is for paths
-// that will be opened later for writing, or read by another library.
-func Check(path string) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil
-	}
-	if !st.Mode().IsRegular() {
-		return &NotRegularError{Path: path, Mode: st.Mode()}
-	}
-	return nil
-}
-
-// ReadFile reads the regular file path whole, refusing one larger than max
-// bytes before reading it; reading stops at ctx's cancellation.
-func ReadFile(ctx context.Context, path string, max int64) ([]byte, error) {
-	f, size, err := Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if size > max {
-		return nil, errors.Errorf("%s: %d bytes, over the limit of %d", path, size, max)
-	}
-	b := make([]byte, size)
-	n, err := io.ReadFull(WithContext(ctx, f), b)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		return nil, errors.Errorf("%s: shrank while being read (%d of %d bytes)", path, n, size)
-	}
-	if err != nil {
-		return nil, errors.Wrapf(err, "read %s", path)
-	}
-	return b, nil
-}
-
 // WithContext returns a reader that reads from r until ctx is done and then
 // fails with ctx.Err() at its next Read.
 func WithContext(ctx context.Context, r io.Reader) io.Reader {
