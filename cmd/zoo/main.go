@@ -23,46 +23,9 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"sync/atomic"
-	"syscall"
+
+	"github.com/gorgonia-zoo/zoo/cli"
 )
 
-func main() {
-	ctx, cancel := context.WithCancel(context.Background())
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	var received atomic.Value
-	go func() {
-		s := <-signals
-		received.Store(s)
-		cancel()
-		// Records are whole lines written at once, so stopping now loses
-		// at most the run in progress, which a first signal loses too.
-		s = <-signals
-		fmt.Fprintln(os.Stderr, "zoo: stopped at once by a second signal")
-		os.Exit(exitCode(s))
-	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
-	if s, ok := received.Load().(os.Signal); ok && code == exitInterrupted {
-		code = exitCode(s)
-	}
-	os.Exit(code)
-}
-
-// exitCode is 128 + the signal's number, as shells report it: 130 for
-// SIGINT, 143 for SIGTERM.
-func exitCode(s os.Signal) int {
-	if s == syscall.SIGTERM {
-		return 143
-	}
-	return exitInterrupted
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+func main() { os.Exit(cli.Main(os.Args[1:])) }

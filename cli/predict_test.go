@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -127,7 +127,7 @@ func TestPredictErrorsAndStdin(t *testing.T) {
 	img, _ := os.ReadFile(paths[0])
 	stdin = bytes.NewReader(img)
 	defer func() { stdin = os.Stdin }()
-	code, stdout, stderr = runCmd(t, "predict", "-json", "-load", "../../pretrained/weights/cnn1.safetensors", "-")
+	code, stdout, stderr = runCmd(t, "predict", "-json", "-load", "../pretrained/weights/cnn1.safetensors", "-")
 	if err := json.Unmarshal([]byte(stdout), &p); code != exitOK || err != nil || p.Model != "cnn1" || p.File != "-" || p.Class != labels[0] {
 		t.Errorf("-load from stdin: exit %d, %q, %q", code, stdout, stderr)
 	}
@@ -139,7 +139,7 @@ func TestPredictErrorsAndStdin(t *testing.T) {
 		{[]string{"predict"}, "no image given"},
 		{[]string{"predict", "-top", "0", "x.png"}, "-top must be at least 1"},
 		{[]string{"predict", "-model", "resnet", "x.png"}, `unknown model "resnet"`},
-		{[]string{"predict", "-model", "cnn1,cnn2", "-load", "../../pretrained/weights/cnn1.safetensors", "x.png"}, "-load holds one model"},
+		{[]string{"predict", "-model", "cnn1,cnn2", "-load", "../pretrained/weights/cnn1.safetensors", "x.png"}, "-load holds one model"},
 	} {
 		code, _, stderr := runCmd(t, c.args...)
 		if code != exitUsage || !strings.HasPrefix(stderr, "zoo: predict: ") || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {

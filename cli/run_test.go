@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -18,8 +18,8 @@ import (
 // mnistDir is the shared copy of MNIST beside the repository; tests that
 // need it fall back to the module cache when it is absent.
 func mnistArgs() []string {
-	if _, err := os.Stat("../../../shared/data/mnist"); err == nil {
-		return []string{"-data", "../../../shared/data/mnist"}
+	if _, err := os.Stat("../../shared/data/mnist"); err == nil {
+		return []string{"-data", "../../shared/data/mnist"}
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func TestFailedRuns(t *testing.T) {
 // saved under the file's name.
 func corruptData(t *testing.T) string {
 	dir := t.TempDir()
-	src := "../../../shared/data/mnist"
+	src := "../../shared/data/mnist"
 	if _, err := os.Stat(src); err != nil {
 		t.Skip("no shared MNIST folder")
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -31,7 +31,7 @@ func TestExport(t *testing.T) {
 		want string
 	}{
 		{[]string{"-load", filepath.Join(out, "cnn2.onnx")}, filepath.Join(out, "cnn2.onnx")},
-		{[]string{"-load", "../../onnx/testdata/torch/cnn3-bn.onnx", "-model", "CNNModel3"}, "cnn3-bn.onnx"},
+		{[]string{"-load", "../onnx/testdata/torch/cnn3-bn.onnx", "-model", "CNNModel3"}, "cnn3-bn.onnx"},
 	} {
 		back := t.TempDir()
 		code, stdout, stderr = runCmd(t, append([]string{"export", "-out", back}, tc.args...)...)
@@ -55,9 +55,9 @@ func TestExportErrors(t *testing.T) {
 		{[]string{"export", "-model", "cnn9", "-out", dir}, exitUsage, `unknown model "cnn9"`},
 		{[]string{"export", "-out", dir, "extra"}, exitUsage, `unexpected argument "extra"`},
 		{[]string{"export", "-out", file}, exitFailed, "zoo: export: -out:"},
-		{[]string{"export", "-out", dir, "-load", "../../onnx/testdata/torch/cnn1.onnx", "-model", "cnn2"}, exitFailed,
-			"zoo: export: ../../onnx/testdata/torch/cnn1.onnx does not fit cnn2: expected Conv with 5x5 kernel, padding 2, stride 1, 1→16 channels at node 0 (/cnn1/Conv), found Conv with 5x5 kernel, padding 2, stride 1, 1→32 channels\n"},
-		{[]string{"export", "-out", dir, "-load", "../../onnx/testdata/torch/cnn1.onnx", "-model", "cnn1,cnn2"}, exitUsage, "-load holds one model"},
+		{[]string{"export", "-out", dir, "-load", "../onnx/testdata/torch/cnn1.onnx", "-model", "cnn2"}, exitFailed,
+			"zoo: export: ../onnx/testdata/torch/cnn1.onnx does not fit cnn2: expected Conv with 5x5 kernel, padding 2, stride 1, 1→16 channels at node 0 (/cnn1/Conv), found Conv with 5x5 kernel, padding 2, stride 1, 1→32 channels\n"},
+		{[]string{"export", "-out", dir, "-load", "../onnx/testdata/torch/cnn1.onnx", "-model", "cnn1,cnn2"}, exitUsage, "-load holds one model"},
 	} {
 		code, _, stderr := runCmd(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
@@ -75,8 +75,8 @@ func TestEvaluateAndPredictONNX(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-load", "../../onnx/testdata/torch/model2.onnx"}, "model2\t79510 parameters\tweights ../../onnx/testdata/torch/model2.onnx\ttest accuracy 95.13% (9513/10000)"},
-		{[]string{"-load", "../../onnx/testdata/torch/cnn3.onnx", "-model", "cnn3", "-test-samples", "2000"}, "cnn3\t29034 parameters"},
+		{[]string{"-load", "../onnx/testdata/torch/model2.onnx"}, "model2\t79510 parameters\tweights ../onnx/testdata/torch/model2.onnx\ttest accuracy 95.13% (9513/10000)"},
+		{[]string{"-load", "../onnx/testdata/torch/cnn3.onnx", "-model", "cnn3", "-test-samples", "2000"}, "cnn3\t29034 parameters"},
 	} {
 		code, stdout, stderr := runCmd(t, append(append([]string{"-quiet"}, args...), tc.args...)...)
 		if code != exitOK || !strings.Contains(stdout, tc.want) {
@@ -84,7 +84,7 @@ func TestEvaluateAndPredictONNX(t *testing.T) {
 		}
 	}
 	paths, labels := digitPNGs(t, 3)
-	code, stdout, stderr := runCmd(t, append([]string{"predict", "-json", "-load", "../../onnx/testdata/torch/cnn2.onnx"}, paths...)...)
+	code, stdout, stderr := runCmd(t, append([]string{"predict", "-json", "-load", "../onnx/testdata/torch/cnn2.onnx"}, paths...)...)
 	if code != exitOK || strings.Count(stdout, `"model":"cnn2"`) != 3 {
 		t.Fatalf("predict: exit %d: %s%s", code, stdout, stderr)
 	}

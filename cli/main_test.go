@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// zooBinary builds the command once for the tests that run it as a
+// zooBinary builds the command (cmd/zoo, a caller of Main) once for the tests that run it as a
 // subprocess (signals, exit codes as the shell sees them).
 func zooBinary(t *testing.T) string {
 	t.Helper()
@@ -33,7 +33,7 @@ func zooBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "zoo")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-o", binPath, "../cmd/zoo").CombinedOutput(); err != nil {
 			binErr = &buildError{err, string(out)}
 		}
 	})
