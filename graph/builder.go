@@ -44,7 +44,10 @@ type Builder struct {
 	named   map[*G.Node]string
 	// layers are the blocks that made the nodes (see Layer).
 	layers map[*G.Node]*Layer
-	err    error
+	// bound is the node of each parameter bound into the graph: a
+	// parameter used by several blocks is one node (see node).
+	bound map[*Param]*G.Node
+	err   error
 }
 
 // Output is the output node of one block of a graph, as the Builder
@@ -170,12 +173,23 @@ func (b *Builder) Input(name string, shape ...int) *G.Node {
 // parameters (see Input).
 func (b *Builder) isData(n *G.Node) bool { return b.data[n] }
 
-// node binds a stored parameter into the graph; learnables are recorded.
+// node binds a stored parameter into the graph and records it among the
+// learnables, once: a parameter used by k blocks (shared weights, a cell
+// applied at every time step) is one node and one learnable, so that
+// gorgonia.Grad gives it the sum of the k uses' gradients and the optimiser
+// updates it once per step, as PyTorch does.
 func (b *Builder) node(p *Param) *G.Node {
+	if n, ok := b.bound[p]; ok {
+		return n
+	}
 	n := G.NewTensor(b.graph, p.Value.Dtype(), p.Value.Dims(), G.WithShape(p.Value.Shape().Clone()...), G.WithName(p.Name), G.WithValue(p.Value))
 	if p.Kind == Learnable {
 		b.learnables = append(b.learnables, n)
 	}
+	if b.bound == nil { // a Builder made without NewBuilder
+		b.bound = map[*Param]*G.Node{}
+	}
+	b.bound[p] = n
 	return n
 }
 
