@@ -1,0 +1,143 @@
+package zoo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gorgonia-zoo/zoo/graph"
+)
+
+// torchZooModels is testdata/torch_zoo_models.json (bench/zoo_models.py).
+type torchZooModels struct {
+	Models []struct {
+		Model     string
+		Input     [3]int
+		Params    int
+		StateDict [][2]json.RawMessage `json:"state_dict"`
+		Logits    [][]float64
+	}
+}
+
+// formulaValues is bench/zoo_models.py's formula_values.
+func formulaValues(index int, name string, shape []int) []float32 {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	v := make([]float32, n)
+	for i := range v {
+		s := math.Sin(0.37*float64(i) + 1.3*float64(index))
+		switch {
+		case strings.HasSuffix(name, "running_var"):
+			s = 1 + 0.5*(1+s)
+		case strings.HasSuffix(name, "running_mean"), strings.HasSuffix(name, "bias"):
+			s *= 0.1
+		case len(shape) == 1:
+			s = 1 + 0.2*s
+		default:
+			s *= math.Sqrt(3 / float64(n/shape[0]))
+		}
+		v[i] = float32(s)
+	}
+	return v
+}
+
+// imageValues is bench/zoo_models.py's image_values.
+func imageValues(k, size int) []float32 {
+	v := make([]float32, size)
+	for j := range v {
+		v[j] = float32(0.5 + 0.5*math.Sin(0.05*float64(j)*float64(k+1)+float64(k)))
+	}
+	return v
+}
+
+// TestNewModelsArePyTorchs: lenet5 and resnet20 have, on MNIST and on
+// 3×32×32 input, PyTorch's parameter count and state_dict (every name and
+// shape, in order), and with the same weights the same logits.
+func TestNewModelsArePyTorchs(t *testing.T) {
+	data, err := os.ReadFile("testdata/torch_zoo_models.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture torchZooModels
+	if err := json.Unmarshal(data, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	wantParams := map[string]int{"lenet5 1": 61706, "resnet20 1": 272186}
+	seen := 0
+	for _, f := range fixture.Models {
+		in := Input{Channels: f.Input[0], Height: f.Input[1], Width: f.Input[2], Classes: 10}
+		t.Run(fmt.Sprintf("%s %dx%dx%d", f.Model, in.Channels, in.Height, in.Width), func(t *testing.T) {
+			a, err := Lookup(f.Model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := New(a, in, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := m.Store.Count(); n != f.Params {
+				t.Errorf("%d parameters, PyTorch's %d", n, f.Params)
+			}
+			if want, ok := wantParams[fmt.Sprintf("%s %d", f.Model, in.Channels)]; ok && m.Store.Count() != want {
+				t.Errorf("%d parameters, the issue states %d", m.Store.Count(), want)
+			}
+			var got, want []string
+			for _, p := range m.Store.Params() {
+				got = append(got, p.Name+" "+jsonText(p.TorchShape))
+			}
+			for _, e := range f.StateDict {
+				var name string
+				var shape []int
+				json.Unmarshal(e[0], &name)
+				json.Unmarshal(e[1], &shape)
+				want = append(want, name+" "+jsonText(shape))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("state_dict\n%q\nPyTorch's\n%q", got, want)
+			}
+			if f.Logits == nil {
+				return
+			}
+			for i, p := range m.Store.Params() {
+				if p.Kind == graph.Buffer && strings.HasSuffix(p.Name, "num_batches_tracked") {
+					continue
+				}
+				if err := p.SetTorchFloat32s(formulaValues(i, p.Name, p.TorchShape)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for k, logits := range f.Logits {
+				acts, err := m.Activations(context.Background(), imageValues(k, in.Channels*in.Height*in.Width))
+				if err != nil {
+					t.Fatal(err)
+				}
+				last := acts[len(acts)-1].Values
+				scale := 1.0
+				for _, v := range logits {
+					scale = math.Max(scale, math.Abs(v))
+				}
+				for j, v := range logits {
+					if d := math.Abs(float64(last[j]) - v); d > 2e-5*scale {
+						t.Errorf("image %d: logit %d is %v, PyTorch's %v", k, j, last[j], v)
+					}
+				}
+			}
+		})
+		seen++
+	}
+	if seen != 4 {
+		t.Errorf("%d models in the fixture, want lenet5 and resnet20 on two inputs", seen)
+	}
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
