@@ -141,3 +141,52 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestResNet20ActivationsFollowTheDAG: Activations lists every block of
+// resnet20 once, each after the blocks it reads (the joins after both
+// branches), named uniquely after its module, the ReLU after each join by
+// the join; the last is the logits.
+func TestResNet20ActivationsFollowTheDAG(t *testing.T) {
+	a, _ := Lookup("resnet20")
+	m, err := New(a, MNISTInput, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := m.Activations(context.Background(), imageValues(0, 784))
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := map[string]int{}
+	for i, act := range acts {
+		if _, dup := index[act.Name]; dup {
+			t.Fatalf("%s listed twice", act.Name)
+		}
+		index[act.Name] = i
+	}
+	// The stem's conv, bn and ReLU; 9 blocks of two of each conv and bn, a
+	// join and a ReLU after each conv's bn1 and the join; 2 projections.
+	kinds := map[string]int{}
+	for _, act := range acts {
+		kinds[act.Kind]++
+	}
+	if want := map[string]int{"conv2d": 21, "batchnorm2d": 21, "relu": 19, "add": 9, "globalavgpool2d": 1, "linear": 1}; !reflect.DeepEqual(kinds, want) {
+		t.Errorf("blocks by kind %v, want %v", kinds, want)
+	}
+	for _, order := range [][2]string{
+		{"layer2.0.bn2", "layer2.0.bn2/add"}, {"layer2.0.downsample.1", "layer2.0.bn2/add"},
+		{"layer2.0.bn2/add", "layer2.0.bn2/add/relu"}, {"layer2.0.bn2/add/relu", "layer2.1.conv1"},
+		{"layer3.2.bn2/add/relu", "fc"},
+	} {
+		i, ok1 := index[order[0]]
+		j, ok2 := index[order[1]]
+		if !ok1 || !ok2 || i >= j {
+			t.Errorf("%s (%d, %v) does not come before %s (%d, %v)", order[0], i, ok1, order[1], j, ok2)
+		}
+	}
+	if shape := acts[index["layer3.0.downsample.0"]].Shape; !reflect.DeepEqual(shape, []int{64, 7, 7}) {
+		t.Errorf("layer3.0.downsample.0 is %v, want [64 7 7]", shape)
+	}
+	if last := acts[len(acts)-1]; last.Name != "fc" || len(last.Values) != 10 {
+		t.Errorf("last %s %v, want the logits fc", last.Name, last.Shape)
+	}
+}
