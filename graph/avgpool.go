@@ -142,11 +142,7 @@ func avgPoolForward[T float](s tensor.Shape, kh, kw int, x, y []T) {
 func (op *avgPoolOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *avgPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&avgPoolGradOp{fwd: op}, inputs[0], grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return oneGradient(&avgPoolGradOp{fwd: op}, inputs[0], grad)
 }
 
 // avgPoolGradOp is the derivative of avgPoolOp from (x, dy): every input

@@ -117,11 +117,7 @@ func dropoutApply[T float](s tensor.Shape, keep []bool, scale float64, x, y []T)
 func (op *dropoutOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *dropoutOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&dropoutGradOp{fwd: op}, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return oneGradient(&dropoutGradOp{fwd: op}, grad)
 }
 
 // dropoutGradOp is dx = dy ⊙ mask / (1 − p), with the forward run's mask.

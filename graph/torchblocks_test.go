@@ -68,17 +68,6 @@ func (c torchCase) build(b *Builder, xs []*G.Node) *G.Node {
 	return nil
 }
 
-func fixtureTensor(dt tensor.Dtype, shape []int, v []float64) *tensor.Dense {
-	if dt == tensor.Float32 {
-		f := make([]float32, len(v))
-		for i, x := range v {
-			f[i] = float32(x)
-		}
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
-	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), v...)))
-}
-
 // TestBlocksMatchPyTorch: each block's output and the gradients of
 // Σ y ⊙ R with respect to its inputs and parameters are PyTorch's, in
 // float64 to the fixture's 12 digits and in float32 (the fast kernels'
@@ -102,7 +91,7 @@ func checkTorchCase(t *testing.T, c torchCase, dt tensor.Dtype, tol float64) {
 	var xs []*G.Node
 	for i, in := range c.Inputs {
 		xs = append(xs, G.NewTensor(b.Graph(), dt, len(in.Shape), G.WithShape(in.Shape...),
-			G.WithName(fmt.Sprintf("x%d", i)), G.WithValue(fixtureTensor(dt, in.Shape, in.Values))))
+			G.WithName(fmt.Sprintf("x%d", i)), G.WithValue(tensorOf(dt, in.Shape, in.Values))))
 	}
 	y := c.build(b, xs)
 	if err := b.Err(); err != nil {
@@ -128,7 +117,7 @@ func checkTorchCase(t *testing.T, c torchCase, dt tensor.Dtype, tol float64) {
 			}
 		}
 	}
-	r := G.NewTensor(b.Graph(), dt, y.Dims(), G.WithShape(y.Shape()...), G.WithName("R"), G.WithValue(fixtureTensor(dt, y.Shape(), c.R)))
+	r := G.NewTensor(b.Graph(), dt, y.Dims(), G.WithShape(y.Shape()...), G.WithName("R"), G.WithValue(tensorOf(dt, y.Shape(), c.R)))
 	cost := G.Must(G.Sum(G.Must(G.HadamardProd(y, r))))
 	wrt := append(append(G.Nodes{}, xs...), b.Learnables()...)
 	grads, err := G.Grad(cost, wrt...)
