@@ -66,7 +66,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			todo = append(todo, export{m, p})
 		}
 	} else if err == nil {
-		archs, e := selectModels(*models)
+		archs, e := pretrainedModels(*models)
 		err = e
 		for _, a := range archs {
 			if err != nil {

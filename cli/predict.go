@@ -159,7 +159,7 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 		}
 		models, datasets = append(models, m), append(datasets, p.Dataset)
 	default:
-		archs, err := selectModels(spec)
+		archs, err := pretrainedModels(spec)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
+	"github.com/gorgonia-zoo/zoo/pretrained"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -23,6 +24,15 @@ const (
 	// exitInterrupted is 128+SIGINT; main reports 143 for SIGTERM.
 	exitInterrupted = 130
 )
+
+// pretrainedModels is selectModels for the commands that read pretrained
+// weights (predict, export): there "all" is every model that has them.
+func pretrainedModels(spec string) ([]zoo.Architecture, error) {
+	if strings.EqualFold(strings.TrimSpace(spec), "all") {
+		spec = strings.Join(pretrained.Names(), ",")
+	}
+	return selectModels(spec)
+}
 
 // selectModels resolves -model to architectures, in the order given.
 func selectModels(spec string) ([]zoo.Architecture, error) {
