@@ -24,20 +24,30 @@ type planned struct {
 
 // buildPlan is the product of the lists, in a fixed order: dataset, model,
 // optimizer, learning rate, batch size, seed (the last varies fastest), so
-// that each dataset is read once.
+// that each dataset is read once. A list not given is the model's recipe's
+// one value. Every run's configuration is checked: an invalid one fails
+// the plan before anything is trained.
 func (o *options) buildPlan(archs []zoo.Architecture) ([]planned, error) {
-	n := int64(len(o.datasets)) * int64(len(archs)) * int64(len(o.optimizers)) * int64(len(o.lrs)) * int64(len(o.batches)) * int64(len(o.seeds))
+	n := int64(0)
+	for _, a := range archs {
+		optimizers, lrs, batches := o.grid(a)
+		n += int64(len(o.datasets)) * int64(len(optimizers)) * int64(len(lrs)) * int64(len(batches)) * int64(len(o.seeds))
+	}
 	if n > maxRuns {
 		return nil, fmt.Errorf("the plan has %d runs, more than the %d one invocation takes", n, maxRuns)
 	}
 	plan := make([]planned, 0, n)
 	for d := range o.datasets {
 		for _, a := range archs {
-			for _, opt := range o.optimizers {
-				for _, lr := range o.lrs {
-					for _, batch := range o.batches {
+			optimizers, lrs, batches := o.grid(a)
+			for _, opt := range optimizers {
+				for _, lr := range lrs {
+					for _, batch := range batches {
+						cfg := o.configFor(a, opt, lr, batch)
+						if err := cfg.Validate(); err != nil {
+							return nil, fmt.Errorf("%s: %w", a.Name, err)
+						}
 						for _, seed := range o.seeds {
-							cfg := o.configFor(opt, lr, batch)
 							cfg.Seed = seed
 							plan = append(plan, planned{index: len(plan), dataset: d, arch: a, cfg: cfg})
 						}
@@ -212,11 +222,7 @@ func (c *command) printPlan(ctx context.Context, runs []planned, total int, s *s
 	fmt.Fprintf(w, "# %s\n#\tDATASET\tMODEL\tOPTIMIZER\tLR\tBATCH\tSEED\tCONFIG\tCOST\n", what)
 	var sum float64
 	for _, p := range runs {
-		opt := p.cfg.Optimizer
-		if opt == "" {
-			opt = zoo.OptimizerSGD
-		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%g\t%d\t%d\t%s\t%.3g\n", p.index, names[p.dataset], p.arch.Name, opt, p.cfg.LR, p.cfg.BatchSize, p.cfg.Seed, zoo.ConfigHash(names[p.dataset], p.cfg), p.cost())
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%g\t%d\t%d\t%s\t%.3g\n", p.index, names[p.dataset], p.arch.Name, p.cfg.OptimizerName(), p.cfg.LR, p.cfg.BatchSize, p.cfg.Seed, zoo.ConfigHash(names[p.dataset], p.cfg), p.cost())
 		sum += p.cost()
 	}
 	fmt.Fprintf(w, "# estimated cost %.3g (model1-samples)\n", sum)

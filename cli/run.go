@@ -156,8 +156,9 @@ func (c *command) logf(format string, args ...any) {
 	}
 }
 
-// loadDataset loads dataset d and checks the batch sizes against it.
-func (c *command) loadDataset(ctx context.Context, d dataset) int {
+// loadDataset loads dataset d and checks the batch sizes of the runs on it
+// against it.
+func (c *command) loadDataset(ctx context.Context, d dataset, runs []planned) int {
 	c.data = nil // the previous dataset's memory goes first
 	var progress func(string, int64, int64)
 	if c.mode == progressBar || c.o.verbose {
@@ -167,9 +168,9 @@ func (c *command) loadDataset(ctx context.Context, d dataset) int {
 	if err != nil {
 		return c.failed(ctx, "loading "+d.name(), err)
 	}
-	for _, batch := range c.o.batches {
-		if n := data.Train.Head(c.o.cfg.TrainSamples).N; batch > n {
-			fmt.Fprintf(c.stderr, "zoo: -batch %d is larger than the %d training samples of %s\n", batch, n, d.name())
+	for _, p := range runs {
+		if n := data.Train.Head(p.cfg.TrainSamples).N; p.cfg.BatchSize > n {
+			fmt.Fprintf(c.stderr, "zoo: %s: batch %d is larger than the %d training samples of %s\n", p.arch.Name, p.cfg.BatchSize, n, d.name())
 			return exitUsage
 		}
 	}
@@ -223,7 +224,7 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	code = exitOK
 	for _, p := range runs {
 		if p.dataset != loaded {
-			if code := c.loadDataset(ctx, c.o.datasets[p.dataset]); code != exitOK {
+			if code := c.loadDataset(ctx, c.o.datasets[p.dataset], runsOn(runs, p.dataset)); code != exitOK {
 				table.print(c.stdout)
 				return code
 			}
@@ -257,6 +258,17 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	}
 	table.print(c.stdout)
 	return code
+}
+
+// runsOn are the runs on dataset d.
+func runsOn(runs []planned, d int) []planned {
+	var on []planned
+	for _, p := range runs {
+		if p.dataset == d {
+			on = append(on, p)
+		}
+	}
+	return on
 }
 
 // openOutputs opens the results file, reads what it holds for -resume, and
@@ -331,7 +343,7 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 	rec := zoo.NewRecord(res, cfg, dataset, c.env)
 	if c.o.save != "" {
 		name := a.Name
-		if len(c.o.lrs)*len(c.o.batches)*len(c.o.optimizers) > 1 {
+		if c.o.configsPerModel() > 1 {
 			name += "-" + zoo.ConfigHash(dataset, cfg)
 		}
 		if len(c.o.seeds) > 1 {
@@ -378,7 +390,7 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 		}
 		a = &arch
 	}
-	if code := c.loadDataset(ctx, c.o.datasets[0]); code != exitOK {
+	if code := c.loadDataset(ctx, c.o.datasets[0], nil); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
@@ -407,7 +419,7 @@ func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
 		return exitFailed
 	}
 	d := c.o.datasets[0]
-	if code := c.loadDataset(ctx, d); code != exitOK {
+	if code := c.loadDataset(ctx, d, nil); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)

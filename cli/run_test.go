@@ -66,7 +66,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-download-idle-timeout", "45"}, `invalid value "45" for flag -download-idle-timeout`},
 		{[]string{"-download-retries", "-1"}, "-download-retries must be 0 to 100, got -1"},
 		{[]string{"-download-retries", "101"}, "-download-retries must be 0 to 100, got 101"},
-		{[]string{"-batch", "70000"}, "-batch 70000 is larger than the 60000 training samples"},
+		{[]string{"-batch", "70000"}, "batch 70000 is larger than the 60000 training samples"},
 		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
 	for _, c := range cases {

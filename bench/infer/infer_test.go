@@ -72,7 +72,7 @@ func model(b *testing.B, name string) (*zoo.Model, string) {
 // round the 10000 of them, after one warm-up call (which builds the batch
 // graph and sizes the ops' buffers), and reports images per second.
 func BenchmarkInfer(b *testing.B) {
-	for _, name := range zoo.Names()[:7] {
+	for _, name := range zoo.CourseModels() {
 		b.Run(name, func(b *testing.B) {
 			for _, batch := range batches {
 				b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
