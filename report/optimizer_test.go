@@ -22,7 +22,9 @@ func TestDescribeOptimizer(t *testing.T) {
 	}{
 		{zoo.DefaultConfig(), ""},
 		{with(func(c *zoo.Config) { c.Optimizer = zoo.OptimizerSGD }), ""},
-		{with(func(c *zoo.Config) { c.Optimizer, c.OptimizerSettings = zoo.OptimizerMomentum, zoo.Settings{"nesterov": 1} }),
+		{with(func(c *zoo.Config) {
+			c.Optimizer, c.OptimizerSettings = zoo.OptimizerMomentum, zoo.Settings{"nesterov": 1}
+		}),
 			", optimizer momentum (nesterov)"},
 		{with(func(c *zoo.Config) {
 			c.OptimizerSettings, c.WeightDecay = zoo.Settings{"nesterov": 0, "momentum": 0.8, "dampening": 0.1}, 5e-4
