@@ -22,17 +22,18 @@ type options struct {
 	cfg      zoo.Config
 	set      map[string]bool // the flags given
 	settings zoo.Settings    // the optimizers' settings given (optimizerFlags)
-	seeds    []int64
-	data     string
-	out      string
-	save     string
-	load     string
-	list     bool
-	resume   bool
-	verbose  bool
-	quiet    bool
-	plan     bool
-	shard    string
+
+	seeds   []int64
+	data    string
+	out     string
+	save    string
+	load    string
+	list    bool
+	resume  bool
+	verbose bool
+	quiet   bool
+	plan    bool
+	shard   string
 	// modelSet says -model was given (-load reads the model's name from
 	// the file otherwise); command is the command line, for provenance.
 	modelSet bool
