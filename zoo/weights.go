@@ -45,14 +45,15 @@ type Provenance struct {
 	Correct      int     // test images classified right
 	Total        int     // test images
 	ZooVersion   string  // Version() of the zoo that trained it
-	// TensorsSHA256 is the SHA-256 of the tensors (see TensorsSHA256):
-	// Load refuses a file whose tensors do not match it.
+	// TensorsSHA256 is the SHA-256 of the tensors in name order (each
+	// tensor's name, dtype, shape and data bytes): Load refuses a file
+	// whose tensors do not match it.
 	TensorsSHA256 string
 }
 
-// TensorsSHA256 hashes tensors in name order: each tensor's name, dtype,
+// tensorsSHA256 hashes tensors in name order: each tensor's name, dtype,
 // shape and data bytes, so that any change to the weights changes it.
-func TensorsSHA256(tensors []safetensors.Tensor) string {
+func tensorsSHA256(tensors []safetensors.Tensor) string {
 	sorted := append([]safetensors.Tensor(nil), tensors...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	h := sha256.New()
@@ -82,7 +83,7 @@ func (m *Model) SaveWithProvenance(path string, p Provenance) error {
 	if err != nil {
 		return errors.Wrapf(err, "saving %s", m.Arch.Name)
 	}
-	p.TensorsSHA256 = TensorsSHA256(tensors)
+	p.TensorsSHA256 = tensorsSHA256(tensors)
 	meta, err := m.Metadata(p)
 	if err != nil {
 		return errors.Wrapf(err, "saving %s", m.Arch.Name)
@@ -326,7 +327,7 @@ func (m *Model) loadTensors(f *safetensors.File, path string) error {
 		return errors.Errorf("loading weights: %s holds a %s model, not %s", path, name, m.Arch.Name)
 	}
 	if want := f.Metadata[metaSHA256]; want != "" {
-		if got := TensorsSHA256(f.Tensors); got != want {
+		if got := tensorsSHA256(f.Tensors); got != want {
 			return errors.Errorf("loading weights: %s: the tensors' SHA-256 is %s, its metadata says %s: the file is damaged", path, got, want)
 		}
 	}
