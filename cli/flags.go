@@ -232,7 +232,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("zoo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by run, as one line
 	fs.StringVar(&o.models, "model", "all", "models to train: a name, a comma-separated `list`, or all")
-	// Flags not given leave each model's recipe (zoo -list) as it is; the
+	// Flags not given leave each model's recipe (zoo.Architecture.Recipe) as it is; the
 	// course's seven have the course's protocol.
 	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training epochs (default: the model's recipe; the course's 5)")
 	fs.Var(floatList{&o.lrs}, "lr", "learning `rates`, comma-separated: one run for each (default: the model's recipe; the course's 0.1)")
