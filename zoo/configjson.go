@@ -67,8 +67,9 @@ func (c Config) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON writes: every field that is not one
-// of Config's own is a setting of the optimizer, a number or true or false
-// (1 or 0); null is no setting.
+// of Config's own and is a number or true or false (1 or 0) is a setting
+// of the optimizer. Other fields (null, strings, objects: what a later
+// version might add) are ignored, as encoding/json ignores unknown fields.
 func (c *Config) UnmarshalJSON(b []byte) error {
 	var f configJSON
 	if err := json.Unmarshal(b, &f); err != nil {
@@ -91,7 +92,7 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 				v = 1
 			}
 		default:
-			return errors.Errorf("config: %q is %s, not a setting of an optimizer (a number, true or false)", name, shortenBytes(raw, 40))
+			continue
 		}
 		if f.OptimizerSettings == nil {
 			f.OptimizerSettings = Settings{}
@@ -101,5 +102,3 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	*c = Config(f)
 	return nil
 }
-
-func shortenBytes(b []byte, n int) string { return shorten(string(b), n) }

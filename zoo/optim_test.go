@@ -176,8 +176,14 @@ func TestConfigJSON(t *testing.T) {
 	if b, _ := json.Marshal(sgdNamed); strings.Contains(string(b), "optimizer") {
 		t.Errorf("the default optimizer named: %s", b)
 	}
-	if err := json.Unmarshal([]byte(`{"epochs":1,"alpha":"x"}`), &then); err == nil || !strings.Contains(err.Error(), `"alpha"`) {
-		t.Errorf("a setting that is a string: %v", err)
+	// Fields that are not settings, as a later version might add, are
+	// ignored; a config that is not an object is an error.
+	var later Config
+	if err := json.Unmarshal([]byte(`{"epochs":1,"note":"x","extra":{"a":1},"alpha":null}`), &later); err != nil || later.Epochs != 1 || len(later.OptimizerSettings) != 0 {
+		t.Errorf("fields of a later version: %+v, %v", later, err)
+	}
+	if err := json.Unmarshal([]byte(`[1]`), &later); err == nil {
+		t.Error("a config that is an array was read")
 	}
 }
 
