@@ -21,7 +21,7 @@ func optimizerFlags(fs *flag.FlagSet, settings zoo.Settings) {
 		for i, o := range s.Optimizers {
 			owners = append(owners, o+" "+zoo.NamedSetting{Setting: s.Setting, Value: s.Defaults[i]}.String())
 		}
-		help := fmt.Sprintf("%s (%s; default: %s)", s.Help, strings.Join(s.Optimizers, ", "), strings.Join(owners, ", "))
+		help := fmt.Sprintf("%s (default: %s)", s.Help, strings.Join(owners, ", "))
 		fs.Var(settingFlag{settings: settings, setting: s.Setting}, strings.ReplaceAll(s.Name, "_", "-"), help)
 	}
 }

@@ -80,3 +80,35 @@ func TestFlagsOverrideTheRecipe(t *testing.T) {
 		t.Errorf("cnn2 and recipe: %+v", plan)
 	}
 }
+
+// TestOptimizerFlagsFromTheRegistry: every registered optimizer's settings
+// are flags (RMSprop's -alpha and -centered, from package optim), listed by
+// -h with their optimizers and defaults, and they reach the run's
+// configuration and hash.
+func TestOptimizerFlagsFromTheRegistry(t *testing.T) {
+	code, _, stderr := runCmd(t, "-h")
+	for _, want := range []string{"-alpha", "-centered", "(default: rmsprop 0.99)", "-momentum", "(default: sgd 0, momentum 0.9, rmsprop 0)"} {
+		if code != exitOK || !strings.Contains(stderr, want) {
+			t.Errorf("-h does not say %q:\n%s", want, stderr)
+		}
+	}
+	hashes := map[string]bool{}
+	for _, args := range [][]string{
+		{"-optimizer", "rmsprop"},
+		{"-optimizer", "rmsprop", "-alpha", "0.9"},
+		{"-optimizer", "rmsprop", "-alpha", "0.9", "-centered"},
+	} {
+		code, stdout, stderr := runCmd(t, append([]string{"-plan", "-model", "model1", "-lr", "0.01"}, args...)...)
+		if code != exitOK || !strings.Contains(stdout, "rmsprop") {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+		hashes[strings.Fields(strings.Split(stdout, "\n")[2])[7]] = true
+	}
+	if len(hashes) != 3 {
+		t.Errorf("%d configuration hashes for 3 configurations", len(hashes))
+	}
+	code, _, stderr = runCmd(t, "-plan", "-model", "model1", "-optimizer", "rmsprop", "-centered=maybe")
+	if code != exitUsage || !strings.Contains(stderr, `"maybe" is not true or false`) {
+		t.Errorf("-centered=maybe: exit %d, %q", code, stderr)
+	}
+}
