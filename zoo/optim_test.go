@@ -187,15 +187,16 @@ func TestConfigJSON(t *testing.T) {
 	}
 }
 
-// TestOtherOptimizersTrain: model1 learns MNIST in one epoch with momentum
-// and with AdamW under a cosine schedule after a warm-up, and the record's
-// configuration says how.
+// TestOtherOptimizersTrain: model1 learns MNIST in one epoch with momentum,
+// with AdamW under a cosine schedule after a warm-up, and with momentum
+// under the one-cycle schedule, and the record's configuration says how.
 func TestOtherOptimizersTrain(t *testing.T) {
 	data := mnist(t).Head(12000, 2000)
 	a, _ := Lookup("model1")
 	for _, cfg := range []Config{
 		{Epochs: 1, LR: 0.05, BatchSize: 100, Optimizer: OptimizerMomentum, OptimizerSettings: Settings{"nesterov": 1}},
 		{Epochs: 2, LR: 0.002, BatchSize: 100, Optimizer: OptimizerAdamW, WeightDecay: 0.01, Schedule: ScheduleCosine, WarmupEpochs: 1},
+		{Epochs: 1, LR: 0.1, BatchSize: 100, Optimizer: OptimizerMomentum, Schedule: ScheduleOneCycle},
 	} {
 		res, _, err := Run(context.Background(), a, data, cfg, nil)
 		if err != nil {

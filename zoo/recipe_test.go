@@ -106,3 +106,33 @@ func TestCropAndClipTrain(t *testing.T) {
 		losses[name] = first
 	}
 }
+
+// TestScheduleInTraining: the harness trains each batch at the schedule's
+// rate: the one-cycle schedule's every batch (LRAtBatch), a cosine
+// schedule's every epoch (LRAt), the course's at its constant rate.
+func TestScheduleInTraining(t *testing.T) {
+	data := mnist(t).Head(1000, 100)
+	a, _ := Lookup("model1")
+	for _, cfg := range []Config{
+		{Epochs: 2, LR: 0.1, BatchSize: 100, Schedule: ScheduleOneCycle, PctStart: 0.25},
+		{Epochs: 3, LR: 0.1, BatchSize: 100, Schedule: ScheduleCosine},
+		{Epochs: 2, LR: 0.1, BatchSize: 100},
+	} {
+		steps := 0
+		_, _, err := Run(context.Background(), a, data, cfg, func(p Progress) {
+			if p.EpochEnd {
+				return
+			}
+			steps++
+			if want := cfg.LRAtBatch(p.Epoch, p.Step-1, p.Steps); p.LR != want {
+				t.Errorf("%s: epoch %d, step %d at lr %v, want %v", cfg.Schedule, p.Epoch, p.Step, p.LR, want)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if steps != cfg.Epochs*10 {
+			t.Errorf("%s: %d steps", cfg.Schedule, steps)
+		}
+	}
+}

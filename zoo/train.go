@@ -152,6 +152,7 @@ type Progress struct {
 	Step, Steps   int // steps of this epoch done, and in all; Step == Steps at its end
 	EpochEnd      bool
 	Loss          float64
+	LR            float64 // the learning rate of the last step
 	Seconds       float64 // training time so far
 	TestAccuracy  float64 // after an epoch, with Config.EvalEveryEpoch; else 0
 }
@@ -302,10 +303,10 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 			sum += loss
 			if progress != nil {
 				progress(Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: step + 1, Steps: steps,
-					Loss: sum / float64(step+1), Seconds: (time.Since(start) - evalTime).Seconds()})
+					Loss: sum / float64(step+1), LR: tr.lr, Seconds: (time.Since(start) - evalTime).Seconds()})
 			}
 		}
-		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps, EpochEnd: true, Loss: sum / float64(steps)}
+		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps, EpochEnd: true, Loss: sum / float64(steps), LR: tr.lr}
 		res.EpochLoss = append(res.EpochLoss, p.Loss)
 		if test != nil {
 			evalStart := time.Now()
@@ -335,6 +336,7 @@ type Trainer struct {
 	net     *built
 	vm      G.VM
 	solver  Optimizer
+	lr      float64 // the solver's learning rate
 	clip    float64 // Config.ClipGradNorm
 	grads   []G.ValueGrad
 	x       []float32 // the input batch the graph reads, (batch, C, H, W)
@@ -373,7 +375,7 @@ func (m *Model) NewTrainerFor(cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{
-		m: m, net: net, solver: solver, clip: cfg.ClipGradNorm,
+		m: m, net: net, solver: solver, lr: lr, clip: cfg.ClipGradNorm,
 		x:       make([]float32, batch*m.Input.Channels*m.Input.Height*m.Input.Width),
 		targets: make([]float32, batch*m.Input.Classes),
 	}
@@ -442,7 +444,7 @@ func (t *Trainer) trainBoundBatch() (float64, error) {
 }
 
 // SetLR sets the learning rate of the next steps.
-func (t *Trainer) SetLR(lr float64) { t.solver.SetLR(lr) }
+func (t *Trainer) SetLR(lr float64) { t.lr = lr; t.solver.SetLR(lr) }
 
 // Close releases the trainer's VM.
 func (t *Trainer) Close() { t.vm.Close() }
