@@ -73,8 +73,9 @@ func terminalWidth(w io.Writer) func() int {
 	}
 }
 
-// start begins run k of the invocation.
-func (r *progressReporter) start(model string, seed int64, cfg zoo.Config, stepsPerEpoch int) {
+// start begins the invocation's next run (the bar takes its steps from
+// each update).
+func (r *progressReporter) start(model string, seed int64, cfg zoo.Config) {
 	r.run++
 	r.model, r.seed, r.evalEpoch = model, seed, cfg.EvalEveryEpoch
 	r.last = time.Time{}

@@ -19,7 +19,7 @@ func TestProgressLinesAndBar(t *testing.T) {
 	cfg := zoo.DefaultConfig()
 	cfg.Epochs = 2
 	steps := func(r *progressReporter) {
-		r.start("cnn2", 7, cfg, 10)
+		r.start("cnn2", 7, cfg)
 		for e := 1; e <= 2; e++ {
 			for s := 1; s <= 10; s++ {
 				r.update(zoo.Progress{Model: "cnn2", Epoch: e, Epochs: 2, Step: s, Steps: 10, Loss: 0.5, Seconds: float64((e-1)*10 + s)})
@@ -107,7 +107,7 @@ func TestBarFitsTheTerminal(t *testing.T) {
 		r := newProgressReporter(progressBar, &out, 7)
 		r.interval = 0
 		r.width = func() int { return width }
-		r.start("model4", 1234, cfg, 600)
+		r.start("model4", 1234, cfg)
 		for e := 1; e <= 2; e++ {
 			for s := 1; s <= 600; s += 7 {
 				r.update(zoo.Progress{Model: "model4", Epoch: e, Epochs: 2, Step: s, Steps: 600, Loss: 0.1 * float64(s), Seconds: float64(s)})
@@ -198,7 +198,7 @@ func BenchmarkProgress(b *testing.B) {
 				if c.mode != progressNone {
 					r := newProgressReporter(c.mode, io.Discard, 1)
 					r.interval = barInterval
-					r.start("model1", 0, cfg, 60)
+					r.start("model1", 0, cfg)
 					callback = r.update
 					defer r.finish()
 				}

@@ -317,7 +317,7 @@ func checkWritableDir(dir string) error {
 // errors return no record.
 func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
 	dataset := c.data.Train.Name
-	c.rep.start(a.Name, cfg.Seed, cfg, c.data.Train.Head(cfg.TrainSamples).N/cfg.BatchSize)
+	c.rep.start(a.Name, cfg.Seed, cfg)
 	res, model, err := zoo.Run(ctx, a, c.data, cfg, c.rep.update)
 	c.rep.finish()
 	var diverged *zoo.DivergedError
