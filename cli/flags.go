@@ -234,7 +234,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.models, "model", "all", "models to train: a name, a comma-separated `list`, or all")
 	// Flags not given leave each model's recipe (zoo.Architecture.Recipe) as it is; the
 	// course's seven have the course's protocol.
-	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training epochs (default: the model's recipe; the course's 5)")
+	// Defined with 0 so that the help says the recipe's default once (flag
+	// prints no zero default); the value not given stays the course's.
+	fs.IntVar(&o.cfg.Epochs, "epochs", 0, "training epochs (default: the model's recipe; the course's 5)")
+	o.cfg.Epochs = def.Epochs
 	fs.Var(floatList{&o.lrs}, "lr", "learning `rates`, comma-separated: one run for each (default: the model's recipe; the course's 0.1)")
 	fs.Var(intList{&o.batches}, "batch", "training batch `sizes`, comma-separated (default: the model's recipe; the course's 100)")
 	fs.Var(stringList{&o.optimizers}, "optimizer", "`optimizers`, comma-separated: "+strings.Join(zoo.OptimizerNames(), ", ")+" (default: the model's recipe; the course's sgd)")
@@ -257,7 +260,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.cfg.EvalEveryEpoch, "eval-every-epoch", false, "evaluate the test set after every epoch (learning curves)")
 	fs.IntVar(&o.cfg.TrainSamples, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
 	fs.IntVar(&o.cfg.TestSamples, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
-	fs.Var(stringList{&datasets}, "dataset", "`datasets`, comma-separated: catalog names ("+strings.Join(loader.Names(), ", ")+") or folders holding four IDX files (default mnist)")
+	fs.Var(stringList{&datasets}, "dataset", "`datasets`, comma-separated: catalog names ("+strings.Join(loader.Names(), ", ")+") or folders holding four IDX files")
 	fs.StringVar(&o.folder.TrainImages, "train-images", "", "with -dataset DIR: training images file in DIR (default "+loader.MNIST.TrainImages.Name+")")
 	fs.StringVar(&o.folder.TrainLabels, "train-labels", "", "with -dataset DIR: training labels file in DIR (default "+loader.MNIST.TrainLabels.Name+")")
 	fs.StringVar(&o.folder.TestImages, "test-images", "", "with -dataset DIR: test images file in DIR (default "+loader.MNIST.TestImages.Name+")")

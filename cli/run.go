@@ -238,7 +238,7 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 		}
 		rec, err := c.trainOne(ctx, a, cfg)
 		if ctx.Err() != nil {
-			fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
+			fmt.Fprintln(c.stderr, interruptedLine(a.Name, seed, table.runs(), c.results.Path()))
 			table.print(c.stdout)
 			return exitInterrupted
 		}
@@ -329,7 +329,7 @@ func checkWritableDir(dir string) error {
 // errors return no record.
 func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
 	dataset := c.data.Train.Name
-	c.rep.start(a.Name, cfg.Seed, cfg, c.data.Train.Head(cfg.TrainSamples).N/cfg.BatchSize)
+	c.rep.start(a.Name, cfg.Seed, cfg)
 	res, model, err := zoo.Run(ctx, a, c.data, cfg, c.rep.update)
 	c.rep.finish()
 	var diverged *zoo.DivergedError
@@ -434,4 +434,17 @@ func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
 	}
 	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", m.Arch.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
+}
+
+// interruptedLine says which run a signal interrupted and where the runs
+// that finished before it are.
+func interruptedLine(model string, seed int64, finished int, results string) string {
+	line := fmt.Sprintf("zoo: interrupted during %s (seed %d); ", model, seed)
+	switch finished {
+	case 0:
+		return line + "no run finished"
+	case 1:
+		return line + "the one finished run is in " + results + "; -resume goes on from there"
+	}
+	return line + fmt.Sprintf("the %d finished runs are in %s; -resume goes on from there", finished, results)
 }

@@ -159,7 +159,7 @@ func TestLoadOrder(t *testing.T) {
 			setup: func(t *testing.T, w *world) Options {
 				return Options{CacheDir: w.cache, NoDownload: true}
 			},
-			check: wantNotFound("module cache (", "): not present; cache dir (", "download: disabled; put the four files"),
+			check: wantNotFound("module cache (", "): not present; cache dir (", "download: disabled; go mod download example.com/Tiny@v1.0.0 fetches them", "; or put the four files"),
 		},
 		{
 			name: "nothing and mirrors fail",
@@ -167,7 +167,7 @@ func TestLoadOrder(t *testing.T) {
 				w.fail.Store(true)
 				return Options{CacheDir: w.cache}
 			},
-			check:    wantNotFound("/tiny/: tiny-train-images.gz: HTTP 404; put the four files"),
+			check:    wantNotFound("/tiny/: tiny-train-images.gz: HTTP 404; go mod download example.com/Tiny@v1.0.0 fetches them"),
 			requests: 3, // Load, Load, Locate: one try each, then give up
 		},
 	}

@@ -102,8 +102,7 @@ func (m *Model) newInference(batch int) (*inference, error) {
 func (in *inference) compile() error {
 	g := in.net.b.Graph()
 	slot := map[*G.Node]int{}
-	var children func(n *G.Node) []*G.Node
-	children = func(n *G.Node) []*G.Node {
+	children := func(n *G.Node) []*G.Node {
 		var out []*G.Node
 		for it := g.From(n.ID()); it.Next(); {
 			out = append(out, it.Node().(*G.Node))
