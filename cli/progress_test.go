@@ -3,11 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"io"
 	"strings"
 	"testing"
 
-	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -64,14 +64,7 @@ func TestProgressLinesAndBar(t *testing.T) {
 // io.Discard, redrawing as often as on a terminal): the ns/op of the three
 // say what showing progress costs.
 func BenchmarkProgress(b *testing.B) {
-	opts := loader.Options{NoDownload: true}
-	if a := mnistArgs(); a != nil {
-		opts.Dir = a[1]
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		b.Skip("MNIST not available:", err)
-	}
+	data := mnisttest.Split(b)
 	arch, _ := zoo.Lookup("model1")
 	cfg := zoo.DefaultConfig()
 	cfg.Epochs, cfg.TrainSamples, cfg.TestSamples = 1, 6000, 1000
