@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gorgonia-zoo/zoo/loader"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
@@ -177,14 +177,7 @@ func emulateTerminal(out string, width int) []string {
 // io.Discard, redrawing as often as on a terminal): the ns/op of the three
 // say what showing progress costs.
 func BenchmarkProgress(b *testing.B) {
-	opts := loader.Options{NoDownload: true}
-	if a := mnistArgs(); a != nil {
-		opts.Dir = a[1]
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		b.Skip("MNIST not available:", err)
-	}
+	data := mnisttest.Split(b)
 	arch, _ := zoo.Lookup("model1")
 	cfg := zoo.DefaultConfig()
 	cfg.Epochs, cfg.TrainSamples, cfg.TestSamples = 1, 6000, 1000

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -270,7 +271,7 @@ func TestModuleCacheMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(want); err != nil {
-		t.Skipf("GoMNIST not in the module cache: %v", err)
+		prereq.Missing(t, "GoMNIST is not in the module cache: "+err.Error(), prereq.MNIST)
 	}
 	dir, err := Locate(context.Background(), MNIST, Options{CacheDir: t.TempDir(), NoDownload: true, Logf: t.Logf})
 	if err != nil || dir != want {
