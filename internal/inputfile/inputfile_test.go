@@ -79,3 +79,37 @@ func TestWithContextStopsAtCancellation(t *testing.T) {
 		t.Error("WithContext(Background) = nil")
 	}
 }
+
+// A Read blocked on a pipe no one writes to ends when the context does.
+func TestInterruptibleStopsABlockedRead(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	defer pr.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := Interruptible(ctx, pr)
+	pw.Write([]byte("abc"))
+	buf := make([]byte, 10)
+	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "abc" {
+		t.Fatalf("first read %q, %v", buf[:n], err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Read(buf) // nothing more is written
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("blocked read after cancel = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("the blocked read did not end after cancel")
+	}
+	if _, err := r.Read(buf); !errors.Is(err, context.Canceled) {
+		t.Errorf("read after cancel = %v", err)
+	}
+}
