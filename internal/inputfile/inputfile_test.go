@@ -89,17 +89,20 @@ func TestInterruptibleStopsABlockedRead(t *testing.T) {
 	defer pw.Close()
 	defer pr.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := Interruptible(ctx, pr)
+	entered := make(chan struct{}, 2)
+	r := Interruptible(ctx, enteringReader{pr, entered})
 	pw.Write([]byte("abc"))
 	buf := make([]byte, 10)
 	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "abc" {
 		t.Fatalf("first read %q, %v", buf[:n], err)
 	}
 	done := make(chan error, 1)
+	<-entered
 	go func() {
 		_, err := r.Read(buf) // nothing more is written
 		done <- err
 	}()
+	<-entered // the pipe's Read has begun, and waits
 	cancel()
 	select {
 	case err := <-done:
@@ -112,4 +115,15 @@ func TestInterruptibleStopsABlockedRead(t *testing.T) {
 	if _, err := r.Read(buf); !errors.Is(err, context.Canceled) {
 		t.Errorf("read after cancel = %v", err)
 	}
+}
+
+// enteringReader says on entered each time a Read begins.
+type enteringReader struct {
+	r       io.Reader
+	entered chan<- struct{}
+}
+
+func (e enteringReader) Read(p []byte) (int, error) {
+	e.entered <- struct{}{}
+	return e.r.Read(p)
 }
