@@ -348,7 +348,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	for _, lr := range o.lrs {
 		for _, batch := range o.batches {
 			for _, opt := range o.optimizers {
-				if err := o.configFor(opt, lr, batch).Validate(); err != nil {
+				cfg := o.configFor(opt, lr, batch)
+				if o.load != "" && cfg.Epochs == 0 {
+					cfg.Epochs = 1 // -load evaluates: -epochs 0 says so, and nothing is trained
+				}
+				if err := cfg.Validate(); err != nil {
 					return nil, err
 				}
 			}

@@ -384,7 +384,7 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
 	m, err := zoo.New(*a, zoo.InputOf(test), 0)
 	if err == nil {
-		err = m.Load(c.o.load)
+		err = interruptibly(ctx, func() error { return m.Load(c.o.load) })
 	}
 	var correct, total int
 	if err == nil {
@@ -401,10 +401,9 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 // architecture (a's, else the one its metadata names or its graph fits),
 // built for the dataset's input.
 func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
-	m, _, err := openWeights(c.o.load, a)
+	m, _, err := openWeightsContext(ctx, c.o.load, a)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "zoo:", err)
-		return exitFailed
+		return c.failed(ctx, "loading "+c.o.load, err)
 	}
 	d := c.o.datasets[0]
 	if code := c.loadDataset(ctx, d); code != exitOK {

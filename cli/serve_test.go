@@ -191,7 +191,7 @@ func TestServeRefuses(t *testing.T) {
 		{"an argument", []string{"now"}, exitUsage, `unexpected argument "now"`},
 		{"unknown flag", []string{"-port", "80"}, exitUsage, "flag provided but not defined: -port"},
 		{"no value", []string{"-addr"}, exitUsage, "flag needs an argument: -addr"},
-		{"missing weights", []string{"-load", filepath.Join(t.TempDir(), "none.safetensors")}, exitUsage, "none.safetensors"},
+		{"missing weights", []string{"-load", filepath.Join(t.TempDir(), "none.safetensors")}, exitFailed, "none.safetensors"},
 		{"busy port", []string{"-addr", busy.Addr().String()}, exitFailed, "zoo: serve: listen tcp " + busy.Addr().String()},
 		{"bad address", []string{"-addr", "127.0.0.1:http-alt-x"}, exitFailed, "zoo: serve: listen tcp"},
 	}
