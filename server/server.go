@@ -43,10 +43,11 @@ type Options struct {
 	// preparing its image will allocate as estimated from the image's
 	// header (zoo.ImageHeader.DecodeBytes, zoo.ImageInputBytes), before
 	// allocating it. A request that does not fit now is answered 503 with
-	// Retry-After; one that can never fit, 413. A large request (one over
-	// an eighth of the budget) may only take the budget up to three
-	// quarters, so that small ones, such as the page's, still fit; and
-	// large images are decoded one at a time. 0 means DefaultMemoryBudget.
+	// Retry-After; one that can never fit, 413. So that smaller requests,
+	// such as the page's, still fit, a large request (over an eighth of the
+	// budget) may only take the budget up to three quarters, and any
+	// request of over a megabyte up to seven eighths; large images are
+	// decoded one at a time. 0 means DefaultMemoryBudget.
 	MemoryBudget int64
 	// Hosts are the names, as the Host header gives them (the port does
 	// not matter), that the server answers to besides IP addresses,
@@ -232,19 +233,33 @@ type memoryBudget struct {
 	total, used int64
 }
 
+// smallCost is the most a small request reserves: the page's drawings,
+// of a few kilobytes, take about a third of it.
+const smallCost = 1 << 20
+
 // largeShare is the part of the budget large requests may take together.
 func (b *memoryBudget) largeShare() int64 { return b.total / 4 * 3 }
 
 // isLarge says whether a reservation of n bytes is a large one.
 func (b *memoryBudget) isLarge(n int64) bool { return n > b.total/8 }
 
-// reserve takes n bytes if they fit, a large reservation within
-// largeShare; it reports whether it took them.
-func (b *memoryBudget) reserve(n int64) bool {
-	limit := b.total
-	if b.isLarge(n) {
-		limit = b.largeShare()
+// limitFor is how far a reservation of n bytes may fill the budget: a
+// large one to three quarters, any but a small one to seven eighths, so
+// that some room is always left for smaller ones.
+func (b *memoryBudget) limitFor(n int64) int64 {
+	switch {
+	case b.isLarge(n):
+		return b.largeShare()
+	case n > smallCost:
+		return b.total / 8 * 7
 	}
+	return b.total
+}
+
+// reserve takes n bytes if they fit within limitFor(n); it reports
+// whether it took them.
+func (b *memoryBudget) reserve(n int64) bool {
+	limit := b.limitFor(n)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.used+n > limit {
