@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"image"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorgonia-zoo/zoo/internal/imagetest"
 	"github.com/gorgonia-zoo/zoo/server"
 )
 
@@ -133,24 +133,13 @@ func TestExpectContinueOverLimit(t *testing.T) {
 	}
 }
 
-// thinPNG is a 1048576×1 grey PNG of about a kilobyte, inked at both ends:
-// about 85 MB to decode and prepare.
-func thinPNG(t testing.TB) []byte {
-	g := image.NewGray(image.Rect(0, 0, 1<<20, 1))
-	for i := range g.Pix {
-		g.Pix[i] = 255
-	}
-	g.Pix[0], g.Pix[len(g.Pix)-1] = 0, 0
-	return encodePNG(t, g)
-}
-
 // TestMemoryBudgetRefusesWhatNeverFits: an image whose decoding and
 // preparation would take more than a request's share of the budget is
 // refused 413 from its header, saying what it would take; an ordinary
 // drawing fits the same small budget.
 func TestMemoryBudgetRefusesWhatNeverFits(t *testing.T) {
 	srv := guardedServer(t, server.Options{MemoryBudget: 32 << 20})
-	thin := thinPNG(t)
+	thin := imagetest.PNG(imagetest.Inked(1<<20, 1)) // about 85 MB to decode and prepare
 	if len(thin) > 4<<10 {
 		t.Fatalf("the thin PNG takes %d bytes", len(thin))
 	}
