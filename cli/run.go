@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/gorgonia-zoo/zoo/internal/safetensors"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -293,9 +295,18 @@ func (c *command) openOutputs(ctx context.Context) (map[zoo.Key]zoo.Record, int)
 		if err := checkWritableDir(o.save); err != nil {
 			return nil, c.failed(ctx, "checking -save", fmt.Errorf("-save: %w", err))
 		}
+		// A process killed while saving (kill -9) left its temporary file.
+		removed, _ := safetensors.RemoveStaleTemporaries(o.save, staleSave)
+		for _, path := range removed {
+			c.logf("removed %s, left by an interrupted save", path)
+		}
 	}
 	return done, exitOK
 }
+
+// staleSave is the age past which a temporary weights file in the -save
+// folder is a leftover: a save takes milliseconds.
+const staleSave = time.Hour
 
 // checkWritableDir creates dir if needed and checks that a file can be
 // created in it, by creating and removing one.

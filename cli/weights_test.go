@@ -126,3 +126,33 @@ func TestLoadHelpSaysONNX(t *testing.T) {
 		}
 	}
 }
+
+// Training with -save removes the temporary weights files that a killed
+// save left in the folder over an hour ago, and no other file.
+func TestSaveRemovesStaleTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".model1.safetensors.tmp-3141592")
+	fresh := filepath.Join(dir, ".model2.safetensors.tmp-2718281")
+	mine := filepath.Join(dir, "notes.txt")
+	for _, p := range []string{stale, fresh, mine} {
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	old := time.Now().Add(-3 * time.Hour)
+	os.Chtimes(stale, old, old)
+	os.Chtimes(mine, old, old)
+	code, _, stderr := runCmd(t, append(mnistArgs(), "-model", "model1", "-epochs", "1", "-train-samples", "500", "-test-samples", "500", "-save", dir, "-out", filepath.Join(dir, "r.jsonl"), "-v")...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file is still there (%v)", err)
+	}
+	if !strings.Contains(stderr, "removed "+stale+", left by an interrupted save") {
+		t.Errorf("-v does not say what was removed: %q", stderr)
+	}
+	for _, p := range []string{fresh, mine, filepath.Join(dir, "model1.safetensors")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
