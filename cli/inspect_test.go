@@ -3,27 +3,20 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/gorgonia-zoo/zoo/loader"
 )
 
-// needMNIST skips a test when MNIST is neither beside the repository nor
-// in the module cache: the command would download it.
+// needMNIST ends a test (mnisttest.Missing) when MNIST is neither beside
+// the repository nor in the module cache: the command would download it.
 func needMNIST(t *testing.T) {
 	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if a := mnistArgs(); a != nil {
-		opts.Dir = a[1]
-	}
-	if _, err := loader.Load(context.Background(), loader.MNIST, opts); err != nil {
-		t.Skip("MNIST not available:", err)
-	}
+	mnisttest.Split(t)
 }
 
 // TestInspectWritesItsPictures runs "zoo inspect" in process on a part of

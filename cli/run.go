@@ -158,8 +158,9 @@ func (c *command) logf(format string, args ...any) {
 	}
 }
 
-// loadDataset loads dataset d and checks the batch sizes against it.
-func (c *command) loadDataset(ctx context.Context, d dataset) int {
+// loadDataset loads dataset d and checks the batch sizes of the runs on it
+// against it.
+func (c *command) loadDataset(ctx context.Context, d dataset, runs []planned) int {
 	c.data = nil // the previous dataset's memory goes first
 	var progress func(string, int64, int64)
 	if c.mode == progressBar || c.o.verbose {
@@ -169,9 +170,9 @@ func (c *command) loadDataset(ctx context.Context, d dataset) int {
 	if err != nil {
 		return c.failed(ctx, "loading "+d.name(), err)
 	}
-	for _, batch := range c.o.batches {
-		if n := data.Train.Head(c.o.cfg.TrainSamples).N; batch > n {
-			fmt.Fprintf(c.stderr, "zoo: -batch %d is larger than the %d training samples of %s\n", batch, n, d.name())
+	for _, p := range runs {
+		if n := data.Train.Head(p.cfg.TrainSamples).N; p.cfg.BatchSize > n {
+			fmt.Fprintf(c.stderr, "zoo: %s: batch %d is larger than the %d training samples of %s\n", p.arch.Name, p.cfg.BatchSize, n, d.name())
 			return exitUsage
 		}
 	}
@@ -225,7 +226,7 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	code = exitOK
 	for _, p := range runs {
 		if p.dataset != loaded {
-			if code := c.loadDataset(ctx, c.o.datasets[p.dataset]); code != exitOK {
+			if code := c.loadDataset(ctx, c.o.datasets[p.dataset], runsOn(runs, p.dataset)); code != exitOK {
 				table.print(c.stdout)
 				return code
 			}
@@ -239,7 +240,7 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 		}
 		rec, err := c.trainOne(ctx, a, cfg)
 		if ctx.Err() != nil {
-			fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
+			fmt.Fprintln(c.stderr, interruptedLine(a.Name, seed, table.runs(), c.results.Path()))
 			table.print(c.stdout)
 			return exitInterrupted
 		}
@@ -259,6 +260,17 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	}
 	table.print(c.stdout)
 	return code
+}
+
+// runsOn are the runs on dataset d.
+func runsOn(runs []planned, d int) []planned {
+	var on []planned
+	for _, p := range runs {
+		if p.dataset == d {
+			on = append(on, p)
+		}
+	}
+	return on
 }
 
 // openOutputs opens the results file, reads what it holds for -resume, and
@@ -328,7 +340,7 @@ func checkWritableDir(dir string) error {
 // errors return no record.
 func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
 	dataset := c.data.Train.Name
-	c.rep.start(a.Name, cfg.Seed, cfg, c.data.Train.Head(cfg.TrainSamples).N/cfg.BatchSize)
+	c.rep.start(a.Name, cfg.Seed, cfg)
 	res, model, err := zoo.Run(ctx, a, c.data, cfg, c.rep.update)
 	c.rep.finish()
 	var diverged *zoo.DivergedError
@@ -342,7 +354,7 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 	rec := zoo.NewRecord(res, cfg, dataset, c.env)
 	if c.o.save != "" {
 		name := a.Name
-		if len(c.o.lrs)*len(c.o.batches)*len(c.o.optimizers) > 1 {
+		if c.o.configsPerModel() > 1 {
 			name += "-" + zoo.ConfigHash(dataset, cfg)
 		}
 		if len(c.o.seeds) > 1 {
@@ -389,7 +401,7 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 		}
 		a = &arch
 	}
-	if code := c.loadDataset(ctx, c.o.datasets[0]); code != exitOK {
+	if code := c.loadDataset(ctx, c.o.datasets[0], nil); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
@@ -417,7 +429,7 @@ func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
 		return c.failed(ctx, "loading "+c.o.load, err)
 	}
 	d := c.o.datasets[0]
-	if code := c.loadDataset(ctx, d); code != exitOK {
+	if code := c.loadDataset(ctx, d, nil); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
@@ -432,4 +444,17 @@ func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
 	}
 	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", m.Arch.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
+}
+
+// interruptedLine says which run a signal interrupted and where the runs
+// that finished before it are.
+func interruptedLine(model string, seed int64, finished int, results string) string {
+	line := fmt.Sprintf("zoo: interrupted during %s (seed %d); ", model, seed)
+	switch finished {
+	case 0:
+		return line + "no run finished"
+	case 1:
+		return line + "the one finished run is in " + results + "; -resume goes on from there"
+	}
+	return line + fmt.Sprintf("the %d finished runs are in %s; -resume goes on from there", finished, results)
 }

@@ -3,6 +3,8 @@ package onnx_test
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"math"
 	"os"
 	"os/exec"
@@ -41,10 +43,7 @@ func exportCourse(t *testing.T) map[string]string {
 // when the environment variable says the tool must be there (CI).
 func need(t *testing.T, env, what string) {
 	t.Helper()
-	if os.Getenv(env) == "1" {
-		t.Fatalf("%s, and %s=1 requires it", what, env)
-	}
-	t.Skip(what)
+	prereq.Missing(t, what, env)
 }
 
 func writeFloats(t *testing.T, path string, v []float32) {
@@ -110,7 +109,7 @@ func TestONNXRuntime(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ort, "node_modules", "onnxruntime-node")); err != nil {
 		need(t, "ZOO_REQUIRE_ORT", "onnxruntime-node is not installed (npm install --ignore-scripts in onnx/testdata/ort): onnxruntime is not checked")
 	}
-	test := mnist(t)
+	test := mnisttest.Split(t, "ZOO_REQUIRE_ORT").Test // not checked without the images
 	x := images(test, compared)
 	dir := t.TempDir()
 	input := filepath.Join(dir, "input.f32")

@@ -81,7 +81,7 @@ func TestSavedHashCoversModelAndInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.Metadata["tensors_sha256"]; got != TensorsSHA256(f.Metadata, f.Tensors) || got == tensorsOnlySHA256(f.Tensors) {
+	if got := f.Metadata["tensors_sha256"]; got != tensorsSHA256(f.Metadata, f.Tensors) || got == tensorsOnlySHA256(f.Tensors) {
 		t.Errorf("saved hash %s: not the hash of model, input and tensors", got)
 	}
 }

@@ -47,18 +47,18 @@ type Provenance struct {
 	Total        int     // test images
 	ZooVersion   string  // Version() of the zoo that trained it
 	// TensorsSHA256 is the SHA-256 of the tensors and of what the file
-	// claims to be (see TensorsSHA256): Load refuses a file that does not
-	// match it. SaveWithProvenance computes it.
+	// claims to be (its model, class and input metadata): Load refuses a
+	// file that does not match it. SaveWithProvenance computes it.
 	TensorsSHA256 string
 }
 
-// TensorsSHA256 is the SHA-256 that a weights file states under
+// tensorsSHA256 is the SHA-256 that a weights file states under
 // "tensors_sha256": of what the file claims to be, its "model", "class"
 // and "input" metadata as written (an absent key as empty), then of its
 // tensors in name order, each tensor's name, dtype, shape and data bytes.
 // Changing the weights, or relabelling them as another model or input,
 // changes it. meta may hold other keys, which are not covered.
-func TensorsSHA256(meta map[string]string, tensors []safetensors.Tensor) string {
+func tensorsSHA256(meta map[string]string, tensors []safetensors.Tensor) string {
 	h := sha256.New()
 	fmt.Fprint(h, "zoo weights\x00")
 	for _, key := range []string{metaModel, metaClass, metaInput} {
@@ -98,7 +98,7 @@ func checkSHA256(f *safetensors.File, path string) error {
 	case want == "":
 		return errors.Errorf("loading weights: %s: its %s is empty: the file is damaged", path, metaSHA256)
 	}
-	got := TensorsSHA256(f.Metadata, f.Tensors)
+	got := tensorsSHA256(f.Metadata, f.Tensors)
 	if got == want || tensorsOnlySHA256(f.Tensors) == want {
 		return nil
 	}
@@ -113,7 +113,7 @@ func checkSHA256(f *safetensors.File, path string) error {
 //
 // succeeds on it. The file is written atomically. Its metadata names the
 // model, its input and a SHA-256 of both and of its tensors (see
-// TensorsSHA256).
+// Load).
 func (m *Model) Save(path string) error {
 	return m.SaveWithProvenance(path, Provenance{})
 }
@@ -131,7 +131,7 @@ func (m *Model) SaveWithProvenance(path string, p Provenance) error {
 	if err != nil {
 		return errors.Wrapf(err, "saving %s", m.Arch.Name)
 	}
-	meta[metaSHA256] = TensorsSHA256(meta, tensors)
+	meta[metaSHA256] = tensorsSHA256(meta, tensors)
 	meta["format"] = "pt"
 	return errors.Wrapf(safetensors.WriteFile(path, tensors, meta), "saving %s", m.Arch.Name)
 }
@@ -330,7 +330,7 @@ func transpose(m []float32, rows, cols int) []float32 {
 // every tensor, with the right dtype and shape, and nothing else; a file whose
 // metadata names another model is refused by name, and so is a file whose
 // tensors, or whose model, class and input, do not match the SHA-256 its
-// metadata states (TensorsSHA256; a hash of the tensors alone, as zoo
+// metadata states (tensors_sha256; a hash of the tensors alone, as zoo
 // versions before 2026-12 wrote, is accepted too), or that states an
 // empty one. A file that states none, as PyTorch's save_file writes them,
 // is checked only by fitting the model. The hash detects damage and

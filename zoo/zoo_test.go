@@ -39,8 +39,12 @@ var courseModels = []struct {
 }
 
 func TestCourseModelsMatchPyTorch(t *testing.T) {
-	if got := Names()[:7]; !reflect.DeepEqual(got, []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "cnn3"}) {
-		t.Fatalf("Names() starts %v", got)
+	course := []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "cnn3"}
+	if got := CourseModels(); !reflect.DeepEqual(got, course) {
+		t.Fatalf("CourseModels() is %v", got)
+	}
+	if got := Names(); len(got) < len(course) || !reflect.DeepEqual(got[:len(course)], course) {
+		t.Fatalf("Names() is %v, not the course's seven first", got)
 	}
 	for _, want := range courseModels {
 		t.Run(want.name, func(t *testing.T) {
