@@ -42,7 +42,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	models := fs.String("model", "all", "models to serve: a name, a comma-separated list, or all (pretrained weights)")
 	load := fs.String("load", "", "weights `file` to serve instead of the pretrained ones, safetensors or ONNX (the model is read from the file unless -model is given)")
 	budget := int64(server.DefaultMemoryBudget)
-	fs.Var(byteSize{&budget}, "max-memory", "memory the images being classified may take together, estimated from their headers before they are decoded; a request beyond it is answered 503 (default 512MiB)")
+	fs.Var(byteSize{&budget}, "max-memory", "memory (a `size` such as 256MiB) that the images being classified may take together, estimated from their headers before they are decoded; a request beyond it is answered 503")
 	var hosts, origins []string
 	fs.Var(stringList{&hosts}, "allow-host", "comma-separated host `names` to answer to besides addresses and localhost (the machine's name too when -addr is not loopback); any other name is refused, against DNS rebinding; * for any")
 	fs.Var(stringList{&origins}, "allow-origin", "comma-separated `origins` (https://host:port) whose web pages may post images here; other sites' pages are refused; * for any")
