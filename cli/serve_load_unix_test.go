@@ -26,7 +26,8 @@ import (
 type serveProcess struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *lockedBuffer
+	stderr *lockedBuffer // after the serving line
+	copied chan struct{} // closed when stderr has been read to its end
 	guard  *time.Timer
 }
 
@@ -41,7 +42,7 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd, stderr: &lockedBuffer{}}
+	p := &serveProcess{cmd: cmd, stderr: &lockedBuffer{}, copied: make(chan struct{})}
 	p.guard = time.AfterFunc(5*time.Minute, func() { cmd.Process.Kill() }) // a hang guard
 	lines := bufio.NewReader(pipe)
 	first, err := lines.ReadString('\n')
@@ -52,15 +53,19 @@ func startServeProcess(t *testing.T, args ...string) *serveProcess {
 		t.Fatalf("first line %q (%v), want the serving line", first, err)
 	}
 	p.url = m[1]
-	go io.Copy(p.stderr, lines)
+	go func() {
+		io.Copy(p.stderr, lines)
+		close(p.copied)
+	}()
 	return p
 }
 
-// stop sends SIGTERM and returns the exit code, the rest of stderr and
-// the process's peak resident memory.
-func (p *serveProcess) stop(t *testing.T) (int, string, int64) {
+// stop sends sig and returns the exit code, the rest of stderr and the
+// process's peak resident memory.
+func (p *serveProcess) stop(t *testing.T, sig syscall.Signal) (int, string, int64) {
 	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Process.Signal(sig)
+	<-p.copied // Wait closes the pipe: read it to its end first
 	p.cmd.Wait()
 	p.guard.Stop()
 	return p.cmd.ProcessState.ExitCode(), p.stderr.String(), maxRSS(p.cmd)
@@ -98,7 +103,7 @@ func TestServeUnderHostileLoad(t *testing.T) {
 	if res, err := http.Post(idle.url+"predict", "image/png", bytes.NewReader(sevenPNG(t))); err == nil {
 		res.Body.Close()
 	}
-	_, _, baseline := idle.stop(t)
+	_, _, baseline := idle.stop(t, syscall.SIGTERM)
 
 	grey16 := image.NewGray16(image.Rect(0, 0, 1024, 1024))
 	for i := range grey16.Pix {
@@ -183,7 +188,7 @@ func TestServeUnderHostileLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	code, stderr, rss := srv.stop(t)
+	code, stderr, rss := srv.stop(t, syscall.SIGTERM)
 
 	total := 0
 	for name, byStatus := range statuses {
