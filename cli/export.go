@@ -58,7 +58,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			}
 		}
 		if err == nil {
-			m, p, e := openWeights(*load, arch)
+			m, p, e := openWeightsContext(ctx, *load, arch)
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "zoo: export: interrupted while loading %s\n", *load)
+				return exitInterrupted
+			}
 			if e != nil {
 				fmt.Fprintln(stderr, "zoo: export:", e)
 				return exitFailed
@@ -74,8 +78,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			}
 			m, p, e := pretrained.Open(a.Name)
 			if e != nil {
-				err = e
-				break
+				fmt.Fprintln(stderr, "zoo: export:", e)
+				return exitFailed
 			}
 			todo = append(todo, export{m, p})
 		}

@@ -92,7 +92,7 @@ func TestInspectFailures(t *testing.T) {
 		{"an argument", nil, []string{"-out", out, "extra"}, exitUsage, `zoo: inspect: unexpected argument "extra"`},
 		{"negative samples", nil, []string{"-out", out, "-test-samples", "-1"}, exitUsage, "zoo: inspect: -test-samples must not be negative"},
 		{"unknown flag", nil, []string{"-out", out, "-top", "3"}, exitUsage, "zoo: inspect: flag provided but not defined: -top"},
-		{"missing weights", nil, []string{"-out", out, "-load", filepath.Join(out, "none.safetensors")}, exitUsage, "zoo: inspect: "},
+		{"missing weights", nil, []string{"-out", out, "-load", filepath.Join(out, "none.safetensors")}, exitFailed, "zoo: inspect: loading weights: "},
 		{"missing image", nil, []string{"-out", out, "-image", filepath.Join(out, "none.png")}, exitFailed, "zoo: inspect: -image " + filepath.Join(out, "none.png") + ": no such file"},
 		{"interrupted", cancelled, append([]string{"-out", out}, mnistArgs()...), exitInterrupted, "zoo: inspect: interrupted while "},
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"sort"
@@ -118,8 +119,11 @@ func parseShard(v string, getenv func(string) string) (shard, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return shard{}, fmt.Errorf("-shard %q is not i/n (like 0/4) or auto", v)
 	}
-	if n < 1 || n > maxRuns || i < 0 || i >= n {
-		return shard{}, fmt.Errorf("-shard %s: want 0 ≤ i < n, parts counted from 0", v)
+	if n < 1 || n > maxRuns {
+		return shard{}, fmt.Errorf("-shard %s: n = %d parts: want 1 to %d (a plan has at most %d runs)", v, n, maxRuns, maxRuns)
+	}
+	if i < 0 || i >= n {
+		return shard{}, fmt.Errorf("-shard %s: i = %d: want 0 ≤ i < n = %d, parts counted from 0", v, i, n)
 	}
 	return shard{i, n}, nil
 }
@@ -199,23 +203,24 @@ func autoShard(getenv func(string) string) (shard, error) {
 // first, each to the part with the least cost so far (the lowest-numbered
 // on ties); each part keeps the plan's order. The same plan and n always
 // give the same parts, and together they are the plan, each run once.
+// The parts are kept in a heap: O(r log r) for r runs, whatever n (only
+// the first r parts can receive a run, as the lowest-numbered empty part
+// is chosen while there is one).
 func assign(plan []planned, n int) [][]planned {
 	order := make([]int, len(plan))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return plan[order[a]].cost() > plan[order[b]].cost() })
-	load := make([]float64, n)
+	loads := make(partLoads, min(n, len(plan)))
+	for p := range loads {
+		loads[p].part = p // zero loads in part order: already a heap
+	}
 	owner := make([]int, len(plan))
 	for _, i := range order {
-		best := 0
-		for p := 1; p < n; p++ {
-			if load[p] < load[best] {
-				best = p
-			}
-		}
-		load[best] += plan[i].cost()
-		owner[i] = best
+		owner[i] = loads[0].part
+		loads[0].load += plan[i].cost()
+		heap.Fix(&loads, 0)
 	}
 	parts := make([][]planned, n)
 	for i, p := range plan {
@@ -223,6 +228,20 @@ func assign(plan []planned, n int) [][]planned {
 	}
 	return parts
 }
+
+// partLoads is a min-heap of parts by load, then part number.
+type partLoads []struct {
+	load float64
+	part int
+}
+
+func (h partLoads) Len() int { return len(h) }
+func (h partLoads) Less(a, b int) bool {
+	return h[a].load < h[b].load || (h[a].load == h[b].load && h[a].part < h[b].part)
+}
+func (h partLoads) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *partLoads) Push(x any)   { panic("partLoads: fixed size") }
+func (h *partLoads) Pop() any     { panic("partLoads: fixed size") }
 
 // printPlan writes one line per run: its place in the plan, dataset,
 // model, optimizer, learning rate, batch, seed, configuration hash and

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"math/rand"
+	"sort"
 	"strings"
 	"testing"
 
@@ -197,7 +199,9 @@ func TestParseShard(t *testing.T) {
 		{"auto", env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_MIN", "2", "SLURM_ARRAY_TASK_MAX", "2", "SLURM_ARRAY_TASK_COUNT", "1", "ZOO_SHARDS", "4"), shard{2, 4}, ""},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "2", "ZOO_SHARDS", "4"), shard{3, 4}, ""},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "4", "ZOO_SHARDS", "4"), shard{}, "task ids are the shards, 0 to 3"},
-		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "0"), shard{}, "want 0 ≤ i < n"},
+		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "0"), shard{}, "n = 0 parts: want 1 to 1000000"},
+		{"0/1000000000", env(), shard{}, "-shard 0/1000000000: n = 1000000000 parts: want 1 to 1000000 (a plan has at most 1000000 runs)"},
+		{"7/4", env(), shard{}, "i = 7: want 0 ≤ i < n = 4"},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "four"), shard{}, "$ZOO_SHARDS=\"four\" is not an integer"},
 		{"auto", env("JOB_COMPLETION_INDEX", "3", "ZOO_SHARDS", "5"), shard{3, 5}, ""},
 		{"auto", env("JOB_COMPLETION_INDEX", "3"), shard{}, "set ZOO_SHARDS"},
@@ -218,5 +222,80 @@ func TestParseShard(t *testing.T) {
 	}
 	if s := (shard{2, 4}); shardOut("sweep/r-{shard}.jsonl", &s) != "sweep/r-2-of-4.jsonl" || shardOut("r.jsonl", nil) != "r.jsonl" {
 		t.Error("shardOut")
+	}
+}
+
+// assignByScan is assign as it was, scanning every part for each run: the
+// reference the heap must agree with.
+func assignByScan(plan []planned, n int) [][]planned {
+	order := make([]int, len(plan))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return plan[order[a]].cost() > plan[order[b]].cost() })
+	load := make([]float64, n)
+	owner := make([]int, len(plan))
+	for _, i := range order {
+		best := 0
+		for p := 1; p < n; p++ {
+			if load[p] < load[best] {
+				best = p
+			}
+		}
+		load[best] += plan[i].cost()
+		owner[i] = best
+	}
+	parts := make([][]planned, n)
+	for i, p := range plan {
+		parts[owner[i]] = append(parts[owner[i]], p)
+	}
+	return parts
+}
+
+// TestAssignByHeap: the heap gives the parts the scan gave, ties and all,
+// for plans of equal and of varied costs and any n, more parts than runs
+// included; and a plan of 20,000 runs in 20,000 parts is one run a part.
+func TestAssignByHeap(t *testing.T) {
+	a, _ := zoo.Lookup("model1")
+	rng := rand.New(rand.NewSource(1))
+	plan := func(runs int, varied bool) []planned {
+		var p []planned
+		for i := range runs {
+			cfg := zoo.DefaultConfig()
+			cfg.TrainSamples = 1000
+			if varied {
+				cfg.TrainSamples = 1 + rng.Intn(5)*250
+			}
+			p = append(p, planned{index: i, arch: a, cfg: cfg})
+		}
+		return p
+	}
+	for _, runs := range []int{0, 1, 7, 40} {
+		for _, varied := range []bool{false, true} {
+			p := plan(runs, varied)
+			for n := 1; n <= 45; n++ {
+				got, want := assign(p, n), assignByScan(p, n)
+				if len(got) != n {
+					t.Fatalf("%d runs, n=%d: %d parts", runs, n, len(got))
+				}
+				for k := range want {
+					if len(got[k]) != len(want[k]) {
+						t.Fatalf("%d runs (varied %v), n=%d: part %d has %d runs, the scan gave %d", runs, varied, n, k, len(got[k]), len(want[k]))
+					}
+					for j := range want[k] {
+						if got[k][j].index != want[k][j].index {
+							t.Fatalf("%d runs (varied %v), n=%d: part %d differs from the scan's", runs, varied, n, k)
+						}
+					}
+				}
+			}
+		}
+	}
+	const big = 20000
+	parts := assign(plan(big, true), big)
+	for k, part := range parts {
+		if len(part) != 1 {
+			t.Fatalf("part %d of %d holds %d runs, want 1", k, big, len(part))
+		}
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/gorgonia-zoo/zoo/internal/safetensors"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/zoo"
@@ -305,9 +307,18 @@ func (c *command) openOutputs(ctx context.Context) (map[zoo.Key]zoo.Record, int)
 		if err := checkWritableDir(o.save); err != nil {
 			return nil, c.failed(ctx, "checking -save", fmt.Errorf("-save: %w", err))
 		}
+		// A process killed while saving (kill -9) left its temporary file.
+		removed, _ := safetensors.RemoveStaleTemporaries(o.save, staleSave)
+		for _, path := range removed {
+			c.logf("removed %s, left by an interrupted save", path)
+		}
 	}
 	return done, exitOK
 }
+
+// staleSave is the age past which a temporary weights file in the -save
+// folder is a leftover: a save takes milliseconds.
+const staleSave = time.Hour
 
 // checkWritableDir creates dir if needed and checks that a file can be
 // created in it, by creating and removing one.
@@ -396,7 +407,7 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
 	m, err := zoo.New(*a, zoo.InputOf(test), 0)
 	if err == nil {
-		err = m.Load(c.o.load)
+		err = interruptibly(ctx, func() error { return m.Load(c.o.load) })
 	}
 	var correct, total int
 	if err == nil {
@@ -413,10 +424,9 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 // architecture (a's, else the one its metadata names or its graph fits),
 // built for the dataset's input.
 func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
-	m, _, err := openWeights(c.o.load, a)
+	m, _, err := openWeightsContext(ctx, c.o.load, a)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "zoo:", err)
-		return exitFailed
+		return c.failed(ctx, "loading "+c.o.load, err)
 	}
 	d := c.o.datasets[0]
 	if code := c.loadDataset(ctx, d, nil); code != exitOK {

@@ -103,3 +103,51 @@ func TestWithContextStopsAtCancellation(t *testing.T) {
 		t.Error("WithContext(Background) = nil")
 	}
 }
+
+// A Read blocked on a pipe no one writes to ends when the context does.
+func TestInterruptibleStopsABlockedRead(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	defer pr.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	entered := make(chan struct{}, 2)
+	r := Interruptible(ctx, enteringReader{pr, entered})
+	pw.Write([]byte("abc"))
+	buf := make([]byte, 10)
+	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "abc" {
+		t.Fatalf("first read %q, %v", buf[:n], err)
+	}
+	done := make(chan error, 1)
+	<-entered
+	go func() {
+		_, err := r.Read(buf) // nothing more is written
+		done <- err
+	}()
+	<-entered // the pipe's Read has begun, and waits
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("blocked read after cancel = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute): // a hang guard
+		t.Fatal("the blocked read did not end after cancel")
+	}
+	if _, err := r.Read(buf); !errors.Is(err, context.Canceled) {
+		t.Errorf("read after cancel = %v", err)
+	}
+}
+
+// enteringReader says on entered each time a Read begins.
+type enteringReader struct {
+	r       io.Reader
+	entered chan<- struct{}
+}
+
+func (e enteringReader) Read(p []byte) (int, error) {
+	e.entered <- struct{}{}
+	return e.r.Read(p)
+}
