@@ -8,9 +8,14 @@
 // It is written by hand on protowire (google.golang.org/protobuf), because
 // the Go package that holds generated ONNX types, onnx-go's ir, is internal
 // to onnx-go and cannot be imported. Decoding reads untrusted bytes: every
-// length is checked against the input, nothing is allocated beyond what
-// the input holds, and tensors are checked against their dims when their
-// values are read (Tensor.Float32s, Tensor.Int64s).
+// length is checked against the input; bytes fields (raw_data) share the
+// input's memory; each message's repeated fields are counted before
+// anything is allocated for them, and the whole decoding allocates at most
+// AllocPerByte bytes per byte of the input plus AllocSlack, else it is
+// refused before the allocation (an empty NodeProto takes 2 bytes of a
+// file and about 150 of memory, a packed varint 1 byte and 8). Tensors are
+// checked against their dims when their values are read (Tensor.Float32s,
+// Tensor.Int64s), which allocates at most twice the bytes that hold them.
 package onnxpb
 
 import (
