@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/safetensors"
@@ -205,7 +207,11 @@ func Open(path string) (*Model, Provenance, error) {
 	if err != nil {
 		return nil, Provenance{}, errors.Wrap(err, "loading weights")
 	}
-	m, p, err := modelFor(meta, path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, Provenance{}, errors.Wrap(err, "loading weights")
+	}
+	m, p, err := modelFor(meta, path, fi.Size())
 	if err != nil {
 		return nil, p, err
 	}
@@ -219,15 +225,18 @@ func OpenSafetensors(data []byte, name string) (*Model, Provenance, error) {
 	if err != nil {
 		return nil, Provenance{}, errors.Wrapf(err, "loading weights: %s", name)
 	}
-	m, p, err := modelFor(f.Metadata, name)
+	m, p, err := modelFor(f.Metadata, name, int64(len(data)))
 	if err != nil {
 		return nil, p, err
 	}
 	return m, p, m.loadTensors(f, name)
 }
 
-// modelFor makes the fresh model that a file's metadata names.
-func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
+// modelFor makes the fresh model that a file's metadata names. A file of
+// size bytes holds at most size/4 parameters (float32 at the least): the
+// model is refused before its weights are allocated if the input the
+// metadata declares would make it larger.
+func modelFor(meta map[string]string, path string, size int64) (*Model, Provenance, error) {
 	p, err := provenanceOf(meta, path)
 	if err != nil {
 		return nil, p, errors.Wrap(err, "loading weights")
@@ -247,10 +256,12 @@ func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
 	if in == (Input{}) {
 		in = Input{Channels: 1, Height: 28, Width: 28, Classes: 10}
 	}
-	m, err := New(a, in, 0)
-	if err != nil {
-		return nil, p, err
+	m := &Model{Arch: a, Input: in, Store: graph.NewStore(tensor.Float32, 0)}
+	m.Store.Limit(size/4 + 1)
+	if _, err := build(a, m.Store, graph.Inference, 1, in); err != nil {
+		return nil, p, errors.Wrapf(err, "loading weights: %s: %s for the input %dx%dx%dx%d (a file of %d bytes holds at most %d parameters)", path, a.Name, in.Channels, in.Height, in.Width, in.Classes, size, size/4)
 	}
+	m.Store.Limit(0)
 	p.Model, p.Input = a.Name, in
 	return m, p, nil
 }
