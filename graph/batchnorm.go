@@ -51,7 +51,7 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 	}
 	y, err := G.ApplyOp(op, x, b.node(gamma), b.node(beta))
 	b.fail(err, "batchnorm2d "+name)
-	b.record(y, Layer{Kind: BatchNorm2dLayer, Name: name, Input: x, Params: []*Param{gamma, beta, mean, variance}, Epsilon: op.eps})
+	b.record(y, Block{Kind: BatchNorm2dBlock, Name: name, Inputs: []*G.Node{x}, Params: []*Param{gamma, beta, mean, variance}, Epsilon: op.eps})
 	return y
 }
 

@@ -37,7 +37,7 @@ func Conv2d(b *Builder, name string, x *G.Node, out, kernel, pad int) *G.Node {
 	}
 	y, err := G.ApplyOp(&conv2dOp{name: name, pad: pad, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
 	b.fail(err, "conv2d "+name)
-	b.record(y, Layer{Kind: Conv2dLayer, Name: name, Input: x, Params: []*Param{w, bias}, Kernel: kernel, Stride: 1, Pad: pad})
+	b.record(y, Block{Kind: Conv2dBlock, Name: name, Inputs: []*G.Node{x}, Params: []*Param{w, bias}, Kernel: kernel, Stride: 1, Pad: pad})
 	return y
 }
 
@@ -72,6 +72,6 @@ func maxPool(b *Builder, x *G.Node, kernel int, relu bool) *G.Node {
 	}
 	y, err := G.ApplyOp(&maxPoolOp{kernel: kernel, relu: relu}, x)
 	b.fail(err, what)
-	b.record(y, Layer{Kind: MaxPool2dLayer, Input: x, Kernel: kernel, Stride: kernel, ReLU: relu})
+	b.record(y, Block{Kind: MaxPool2dBlock, Inputs: []*G.Node{x}, Kernel: kernel, Stride: kernel, ReLU: relu})
 	return y
 }

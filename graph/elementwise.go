@@ -38,7 +38,7 @@ func Elementwise(b *Builder, act Activation, x *G.Node) *G.Node {
 	}
 	y, err := G.ApplyOp(&elementwiseOp{act: act, dims: x.Dims()}, x)
 	b.fail(err, act.Name)
-	b.record(y, Layer{Kind: LayerKind(act.Name), Input: x})
+	b.record(y, Block{Kind: BlockKind(act.Name), Inputs: []*G.Node{x}})
 	return y
 }
 

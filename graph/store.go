@@ -9,13 +9,13 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Kind tells a learnable parameter from a buffer (state that is saved but not
+// ParamKind tells a learnable parameter from a buffer (state that is saved but not
 // trained, such as BatchNorm's running statistics).
-type Kind int
+type ParamKind int
 
 const (
 	// Learnable tensors are updated by the optimiser.
-	Learnable Kind = iota
+	Learnable ParamKind = iota
 	// Buffer tensors are model state outside the gradient: running means,
 	// variances and batch counters.
 	Buffer
@@ -26,7 +26,7 @@ type Param struct {
 	// Name is the PyTorch state_dict key, e.g. "layer1.0.weight".
 	Name string
 	// Kind says whether the optimiser trains it.
-	Kind Kind
+	Kind ParamKind
 	// Value is the tensor in the layout the graph uses.
 	Value *tensor.Dense
 	// TorchShape is the shape PyTorch gives the same tensor.
@@ -118,7 +118,7 @@ func constant(v float64) initFunc {
 // param returns the parameter called name, creating and initialising it on
 // first use; a later use (another graph over the same store) must agree on
 // the shape.
-func (s *Store) param(name string, kind Kind, shape, torchShape []int, transposed bool, init initFunc) (*Param, error) {
+func (s *Store) param(name string, kind ParamKind, shape, torchShape []int, transposed bool, init initFunc) (*Param, error) {
 	if p, ok := s.byName[name]; ok {
 		if !p.Value.Shape().Eq(tensor.Shape(shape)) {
 			return nil, errors.Errorf("parameter %s: shape %v requested, store holds %v", name, shape, p.Value.Shape())

@@ -107,14 +107,20 @@ func modelSteps(m *zoo.Model) ([]step, error) {
 	}
 	var rev []step
 	for n := g.Logits; n != g.Input; {
-		l, err := g.Builder.Layer(n)
+		l, err := g.Builder.Block(n)
 		if err != nil {
 			return nil, errors.Wrapf(err, "%s has a block without an ONNX form", m.Arch.Name)
 		}
 		if len(rev) > 1<<16 {
 			return nil, errors.Errorf("%s: the graph does not lead back to its input", m.Arch.Name)
 		}
-		s := step{name: l.Name, params: l.Params}
+		if len(l.Inputs) != 1 {
+			return nil, errors.Errorf("%s: block %s joins %d inputs: no ONNX form yet", m.Arch.Name, l.Name, len(l.Inputs))
+		}
+		s := step{params: l.Params}
+		if len(l.Params) > 0 {
+			s.name = l.Name // blocks without parameters are named by their place
+		}
 		for _, p := range l.Params {
 			shape := make([]int64, len(p.TorchShape))
 			for i, d := range p.TorchShape {
@@ -124,34 +130,34 @@ func modelSteps(m *zoo.Model) ([]step, error) {
 		}
 		k, st, p := int64(l.Kernel), int64(l.Stride), int64(l.Pad)
 		switch l.Kind {
-		case graph.LinearLayer:
+		case graph.LinearBlock:
 			s.op = opGemm
-		case graph.Conv2dLayer:
+		case graph.Conv2dBlock:
 			s.op, s.kernel, s.stride, s.pads = opConv, []int64{k, k}, []int64{st, st}, []int64{p, p, p, p}
-		case graph.BatchNorm2dLayer:
+		case graph.BatchNorm2dBlock:
 			s.op, s.eps = opBatchNorm, l.Epsilon
-		case graph.MaxPool2dLayer:
+		case graph.MaxPool2dBlock:
 			s.op, s.kernel, s.stride, s.pads = opMaxPool, []int64{k, k}, []int64{st, st}, []int64{0, 0, 0, 0}
-		case graph.ReLULayer:
+		case graph.ReLUBlock:
 			s.op = opRelu
-		case graph.TanhLayer:
+		case graph.TanhBlock:
 			s.op = opTanh
-		case graph.SigmoidLayer:
+		case graph.SigmoidBlock:
 			s.op = opSigmoid
-		case graph.FlattenLayer:
-			in := l.Input.Shape()
+		case graph.FlattenBlock:
+			in := l.Inputs[0].Shape()
 			s.op, s.flat = opFlatten, int64(in.TotalSize()/in[0])
 		default:
 			return nil, errors.Errorf("%s: block %s has no ONNX form", m.Arch.Name, l.Kind)
 		}
 		rev = append(rev, s)
-		if l.Kind == graph.MaxPool2dLayer && l.ReLU {
+		if l.Kind == graph.MaxPool2dBlock && l.ReLU {
 			// ReLU after the pooling equals ReLU before it (ReLU is
 			// monotonic): written in the course's order, as PyTorch
 			// exports its classes (rev runs backwards).
 			rev = append(rev, step{op: opRelu})
 		}
-		n = l.Input
+		n = l.Inputs[0]
 	}
 	steps := make([]step, len(rev))
 	for i, s := range rev {
