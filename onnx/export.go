@@ -129,7 +129,7 @@ func toONNX(m *zoo.Model, p zoo.Provenance) (*onnxpb.Model, error) {
 		}
 		return outputs[k]
 	}
-	named := map[string]bool{}  // node names taken
+	named := map[string]bool{}   // node names taken
 	written := map[string]bool{} // initializers written (a shared parameter once)
 	// add appends a node of op on inputs named after the block, and
 	// returns the value it computes (the logits for the last step's last
