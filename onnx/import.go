@@ -1,7 +1,6 @@
 package onnx
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -87,11 +86,15 @@ func LoadBytes(m *zoo.Model, data []byte, name string) error {
 			return errors.Errorf("loading %s: it holds a %s model, not %s", name, v, m.Arch.Name)
 		}
 	}
+	file, err := readModel(f, name)
+	if err != nil {
+		return err
+	}
 	g, err := m.InferenceGraph(1)
 	if err != nil {
 		return err
 	}
-	values, err := fit(m, g, f, name)
+	values, err := fit(m, g, file, name)
 	if err != nil {
 		return err
 	}
@@ -148,12 +151,6 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 	if f.Graph == nil {
 		return nil, p, errors.Errorf("loading %s: the model has no graph", name)
 	}
-	// The weights a model may take: what the file declares, for
-	// BatchNorms folded into Convs and counters, 8 times over.
-	weights, err := checkGraph(f.Graph, name)
-	if err != nil {
-		return nil, p, err
-	}
 	in := p.Input
 	if in == (zoo.Input{}) {
 		if in, err = declaredInput(f, name); err != nil {
@@ -162,6 +159,13 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 	} else if err := checkInput(in, name); err != nil {
 		return nil, p, err
 	}
+	file, err := readModel(f, name)
+	if err != nil {
+		return nil, p, err
+	}
+	// The weights a model may take: what the file declares, for
+	// BatchNorms folded into Convs and counters, 8 times over.
+	weights, _ := checkGraph(f.Graph, name)
 	model := meta["model"]
 	if model == "" {
 		model = meta["class"]
@@ -199,7 +203,7 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 			continue // built for another input, or larger than the file
 		}
 		m.Store.Limit(0)
-		values, err := fit(m, g, f, name)
+		values, err := fit(m, g, file, name)
 		if err != nil {
 			if model != "" {
 				return nil, p, err
@@ -227,11 +231,15 @@ func Fit(m *zoo.Model, data []byte, name string) error {
 	if err != nil {
 		return errors.Wrapf(err, "%s: not an ONNX model", name)
 	}
+	file, err := readModel(f, name)
+	if err != nil {
+		return err
+	}
 	g, err := m.InferenceGraph(1)
 	if err != nil {
 		return err
 	}
-	_, err = fit(m, g, f, name)
+	_, err = fit(m, g, file, name)
 	return err
 }
 
@@ -252,14 +260,16 @@ func readFile(path string, limit int64) ([]byte, error) {
 	if size > limit {
 		return nil, errors.Errorf("loading %s: %d bytes, over the %d this model can fill", path, size, limit)
 	}
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+	// The size stated, read at once: a buffer grown by doubling would
+	// take up to twice the file.
+	b := make([]byte, size)
+	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, errors.Wrapf(err, "loading %s", path)
 	}
-	if int64(b.Len()) > limit {
-		return nil, errors.Errorf("loading %s: over %d bytes", path, limit)
+	if n, _ := f.Read(make([]byte, 1)); n > 0 {
+		return nil, errors.Errorf("loading %s: it grew past its %d bytes while read", path, size)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 func metadata(f *onnxpb.Model) map[string]string {
@@ -365,16 +375,16 @@ func valueText(v *onnxpb.ValueInfo) string {
 	return b.String()
 }
 
-// fit matches the file's graph against m's inference graph g and returns
-// the values of m's parameters, in PyTorch's layout.
-func fit(m *zoo.Model, g *zoo.Graph, f *onnxpb.Model, name string) (map[*graph.Param][]float32, error) {
-	want, err := modelSteps(m, g)
-	if err != nil {
-		return nil, err
-	}
-	mismatch := func(node int, nodeName, expected, found string) error {
-		return &MismatchError{File: name, Model: m.Arch.Name, Node: node, NodeName: nodeName, Expected: expected, Found: found}
-	}
+// fileGraph is a file's graph, read.
+type fileGraph struct {
+	input *onnxpb.ValueInfo
+	steps []step
+}
+
+// readModel checks the file's opsets, graph and input, and reads its
+// graph (readGraph). What it reads does not depend on the architecture
+// the file is then matched against.
+func readModel(f *onnxpb.Model, name string) (*fileGraph, error) {
 	for _, o := range f.OpsetImport {
 		if o.Domain == "" && (o.Version < 7 || o.Version > 22) {
 			return nil, errors.Errorf("%s: opset %d, the zoo reads opsets 7 to 22", name, o.Version)
@@ -387,15 +397,29 @@ func fit(m *zoo.Model, g *zoo.Graph, f *onnxpb.Model, name string) (map[*graph.P
 	if _, err := checkGraph(f.Graph, name); err != nil {
 		return nil, err
 	}
-	mi := m.Input
+	steps, err := readGraph(f.Graph, in, name)
+	if err != nil {
+		return nil, err
+	}
+	return &fileGraph{input: in, steps: steps}, nil
+}
+
+// fit matches the file's graph, read, against m's inference graph g and
+// returns the values of m's parameters, in PyTorch's layout.
+func fit(m *zoo.Model, g *zoo.Graph, file *fileGraph, name string) (map[*graph.Param][]float32, error) {
+	want, err := modelSteps(m, g)
+	if err != nil {
+		return nil, err
+	}
+	mismatch := func(node int, nodeName, expected, found string) error {
+		return &MismatchError{File: name, Model: m.Arch.Name, Node: node, NodeName: nodeName, Expected: expected, Found: found}
+	}
+	mi, in := m.Input, file.input
 	s := in.Shape
 	if s[1].Value != int64(mi.Channels) || s[2].Value != int64(mi.Height) || s[3].Value != int64(mi.Width) {
 		return nil, mismatch(-1, "", fmt.Sprintf("images (N, %d, %d, %d)", mi.Channels, mi.Height, mi.Width), valueText(in))
 	}
-	got, err := readGraph(f.Graph, in, name)
-	if err != nil {
-		return nil, err
-	}
+	got := file.steps
 	if !hasOp(got, opBatchNorm) && hasOp(want, opBatchNorm) {
 		// torch.onnx.export in eval mode folds each BatchNorm into the
 		// Conv before it: the file's Conv computes both.

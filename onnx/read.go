@@ -62,6 +62,7 @@ type reader struct {
 	values    map[string]*value
 	steps     []step
 	shapeWork int64 // integers made by shape computations
+	visits    int64 // nodes and inputs visited: the reading's work, but for shapeWork
 }
 
 // readGraph reads the file's graph as a DAG of the zoo's operators, in a
@@ -74,7 +75,16 @@ type reader struct {
 // the zoo's blocks become steps, their shapes propagated from the input's
 // (C, H, W).
 func readGraph(g *onnxpb.Graph, input *onnxpb.ValueInfo, name string) ([]step, error) {
-	r := &reader{g: g, name: name, producer: make(map[string]int, len(g.Node)), values: map[string]*value{}}
+	return newReader(g, name).read(input)
+}
+
+func newReader(g *onnxpb.Graph, name string) *reader {
+	return &reader{g: g, name: name, producer: make(map[string]int, len(g.Node)), values: map[string]*value{}}
+}
+
+// read is readGraph.
+func (r *reader) read(input *onnxpb.ValueInfo) ([]step, error) {
+	g, name := r.g, r.name
 	defined := func(v string) bool { _, ok := r.values[v]; return ok }
 	r.values[input.Name] = &value{kind: dataValue, step: graphInput, shape: []int64{input.Shape[1].Value, input.Shape[2].Value, input.Shape[3].Value}}
 	for _, t := range g.Initializer {
@@ -130,12 +140,14 @@ func checkGraph(g *onnxpb.Graph, name string) (int64, error) {
 	}
 	total := int64(0)
 	add := func(t *onnxpb.Tensor, where string) error {
-		n := t.Size()
-		if n < 0 {
+		if t.Size() < 0 {
 			return errors.Errorf("%s: %s %q has invalid dims %s", name, where, t.Name, dims(t.Dims, "x"))
 		}
-		if total += n; total > MaxWeightElements {
+		if total += t.Size(); total > MaxWeightElements {
 			return errors.Errorf("%s: the initializers and constants declare over %d elements (onnx.MaxWeightElements)", name, int64(MaxWeightElements))
+		}
+		if _, err := t.Elements(); err != nil {
+			return errors.Wrapf(err, "%s: %s", name, where)
 		}
 		return nil
 	}
@@ -171,13 +183,19 @@ func (r *reader) order(out string) ([]int, error) {
 	var order []int
 	type frame struct{ node, next int }
 	var path []frame
-	visit := func(v, by string) error {
+	// visit follows value v, input k of node by (by −1: the output).
+	visit := func(v string, by, k int) error {
+		r.visits++
 		if _, ok := r.values[v]; ok || v == "" {
 			return nil
 		}
 		i, ok := r.producer[v]
 		if !ok {
-			return errors.Errorf("%s: value %q%s is neither computed by a node, nor an initializer, nor the graph's input", r.name, v, by)
+			where := "the graph's output"
+			if by >= 0 {
+				where = fmt.Sprintf("input %d of node %d", k, by)
+			}
+			return errors.Errorf("%s: value %q (%s) is neither computed by a node, nor an initializer, nor the graph's input", r.name, v, where)
 		}
 		switch state[i] {
 		case open:
@@ -189,7 +207,7 @@ func (r *reader) order(out string) ([]int, error) {
 		}
 		return nil
 	}
-	if err := visit(out, " (the graph's output)"); err != nil {
+	if err := visit(out, -1, 0); err != nil {
 		return nil, err
 	}
 	for len(path) > 0 {
@@ -198,7 +216,7 @@ func (r *reader) order(out string) ([]int, error) {
 		if f.next < len(n.Input) {
 			in := n.Input[f.next]
 			f.next++
-			if err := visit(in, fmt.Sprintf(" (input %d of node %d)", f.next-1, f.node)); err != nil {
+			if err := visit(in, f.node, f.next-1); err != nil {
 				return nil, err
 			}
 			continue
@@ -233,9 +251,8 @@ func (r *reader) reachable(out int) []step {
 // node reads node i, whose inputs are read.
 func (r *reader) node(i int) error {
 	n := r.g.Node[i]
-	fail := func(format string, args ...any) error {
-		return errors.Errorf("%s: node %d (%s, %s): %s", r.name, i, n.Name, n.OpType, fmt.Sprintf(format, args...))
-	}
+	r.visits += 1 + int64(len(n.Input))
+	fail := func(format string, args ...any) error { return r.nodeError(i, format, args...) }
 	// in is the value of input k; kind, if not 0, is the kind it must be.
 	in := func(k int, kind valueKind) (*value, error) {
 		if k >= len(n.Input) || n.Input[k] == "" {
@@ -279,7 +296,7 @@ func (r *reader) node(i int) error {
 			if err != nil {
 				return err
 			}
-			if on, err := r.intsOf(mode, i); err != nil || len(on) != 1 || on[0] != 0 {
+			if on, err := r.intsOf(mode, i, 2); err != nil || len(on) != 1 || on[0] != 0 {
 				return fail("training_mode is not a constant false: Dropout applied, not the identity")
 			}
 		}
@@ -429,9 +446,9 @@ func (r *reader) node(i int) error {
 		if err != nil {
 			return err
 		}
-		target, err := r.intsOf(tv, i)
+		target, err := r.intsOf(tv, i, 1)
 		if err != nil {
-			return fail("the target shape: %v", err)
+			return err
 		}
 		attrs.extraInt(&s, "allowzero", 0)
 		k, err := product(x.shape)
@@ -626,16 +643,16 @@ func shapeText(v []int64) string {
 // charge counts n integers a shape computation makes before they are
 // made, and fails past MaxShapeElements.
 func (r *reader) charge(n int64, node int) error {
-	if r.shapeWork += n; n < 0 || r.shapeWork > MaxShapeElements {
-		nd := r.g.Node[node]
-		return errors.Errorf("%s: node %d (%s, %s): the shape computations make over %d integers (onnx.MaxShapeElements)", r.name, node, nd.Name, nd.OpType, MaxShapeElements)
+	if n < 0 || r.shapeWork+n > MaxShapeElements {
+		return r.nodeError(node, "the shape computations make over %d integers (onnx.MaxShapeElements)", MaxShapeElements)
 	}
+	r.shapeWork += n
 	return nil
 }
 
-// intsOf is v as integers: a shape computation's, or a constant's
-// values, read once.
-func (r *reader) intsOf(v *value, node int) ([]int64, error) {
+// intsOf is v, input k of node, as integers: a shape computation's, or a
+// constant's values, read once.
+func (r *reader) intsOf(v *value, node, k int) ([]int64, error) {
 	switch v.kind {
 	case intsValue:
 		return v.ints, nil
@@ -646,31 +663,31 @@ func (r *reader) intsOf(v *value, node int) ([]int64, error) {
 			}
 			ints, err := v.t.Int64s()
 			if err != nil {
-				return nil, err
+				return nil, r.nodeError(node, "input %d: %v", k, err)
 			}
 			v.ints = ints
 		}
 		return v.ints, nil
 	}
-	return nil, errors.Errorf("%s, not integers", v.kind)
+	return nil, r.nodeError(node, "input %d is %s, not integers", k, v.kind)
+}
+
+// nodeError is an error at node i.
+func (r *reader) nodeError(i int, format string, args ...any) error {
+	n := r.g.Node[i]
+	return errors.Errorf("%s: node %d (%s, %s): %s", r.name, i, n.Name, n.OpType, fmt.Sprintf(format, args...))
 }
 
 // shapeOp evaluates a shape computation on the batch size, whose element
 // for the batch is the sentinel batch.
 func (r *reader) shapeOp(n *onnxpb.Node, i int, in func(int, valueKind) (*value, error)) ([]int64, error) {
-	fail := func(format string, args ...any) ([]int64, error) {
-		return nil, errors.Errorf("%s: node %d (%s, %s): %s", r.name, i, n.Name, n.OpType, fmt.Sprintf(format, args...))
-	}
+	fail := func(format string, args ...any) ([]int64, error) { return nil, r.nodeError(i, format, args...) }
 	arg := func(k int) ([]int64, error) {
 		v, err := in(k, 0)
 		if err != nil {
 			return nil, err
 		}
-		ints, err := r.intsOf(v, i)
-		if err != nil {
-			return fail("input %d: %v", k, err)
-		}
-		return ints, nil
+		return r.intsOf(v, i, k)
 	}
 	switch n.OpType {
 	case "Shape":

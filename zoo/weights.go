@@ -165,7 +165,7 @@ func provenanceOf(meta map[string]string, path string) (Provenance, error) {
 		ZooVersion: meta[metaVersion], TensorsSHA256: meta[metaSHA256],
 	}
 	bad := func(key string, err error) error {
-		return errors.Errorf("%s: metadata %q is %q: %v", path, key, meta[key], err)
+		return errors.Errorf("%s: metadata %.64q is %.64q: %v", path, key, meta[key], err)
 	}
 	if v := meta[metaInput]; v != "" {
 		in := &p.Input

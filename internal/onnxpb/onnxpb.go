@@ -194,6 +194,41 @@ func (t *Tensor) check(dtype int32, what string) (int64, error) {
 	return n, nil
 }
 
+// Elements checks that the tensor's data is as long as its dims call for,
+// without reading it, and returns the number of elements. A tensor of
+// another element type than FLOAT, DOUBLE, INT32 or INT64 is checked for
+// its dims only.
+func (t *Tensor) Elements() (int64, error) {
+	n := t.Size()
+	if n < 0 {
+		return 0, errors.Errorf("tensor %q has invalid dims %v", t.Name, t.Dims)
+	}
+	if t.DataLocation == 1 || len(t.ExternalData) > 0 {
+		return 0, errors.Errorf("tensor %q: its data is in an external file, which is not supported", t.Name)
+	}
+	var width, typed int64
+	switch t.DataType {
+	case Float:
+		width, typed = 4, int64(len(t.FloatData))
+	case Int32:
+		width, typed = 4, int64(len(t.Int32Data))
+	case Int64:
+		width, typed = 8, int64(len(t.Int64Data))
+	case Double:
+		width, typed = 8, int64(len(t.DoubleData))
+	default:
+		return n, nil
+	}
+	if len(t.RawData) > 0 {
+		if int64(len(t.RawData)) != width*n {
+			return 0, errors.Errorf("tensor %q: %d bytes of data for dims %v", t.Name, len(t.RawData), t.Dims)
+		}
+	} else if typed != n {
+		return 0, errors.Errorf("tensor %q: %d values for dims %v", t.Name, typed, t.Dims)
+	}
+	return n, nil
+}
+
 // Float32s returns the values of a FLOAT tensor, checked against its dims.
 func (t *Tensor) Float32s() ([]float32, error) {
 	n, err := t.check(Float, "FLOAT")
