@@ -26,7 +26,7 @@ func TestShardedSweepSurvivesAKill(t *testing.T) {
 	}
 	bin := zooBinary(t)
 	dir := t.TempDir()
-	grid := append(mnistArgs(), "-model", "all", "-optimizer", "sgd,adam", "-lr", "0.01", "-seeds", "0,1,2", "-epochs", "1",
+	grid := append(mnistArgs(), "-model", "model1,model2,model3,model4,cnn1,cnn2,cnn3", "-optimizer", "sgd,adam", "-lr", "0.01", "-seeds", "0,1,2", "-epochs", "1",
 		"-train-samples", "500", "-test-samples", "200", "-batch", "50", "-quiet")
 	out := filepath.Join(dir, "r-{shard}.jsonl")
 	for i := range 4 {

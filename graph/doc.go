@@ -14,9 +14,10 @@
 //	if err := b.Err(); err != nil { ... }
 //
 // Each block is one Gorgonia op with its own gradient op, so that
-// gorgonia.Grad differentiates the graph: Linear and Conv2d with the bias
-// fused, max-pooling, BatchNorm2d, the activations and the loss are written
-// for speed (outputs and buffers reused between steps, batches split into
+// gorgonia.Grad differentiates the graph: Linear and Conv2d (any stride,
+// with or without bias) with the bias fused, max- and average pooling
+// (AvgPool2d, GlobalAvgPool2d), BatchNorm2d, Add (residual joins),
+// Dropout, the activations and the loss are written for speed (outputs and buffers reused between steps, batches split into
 // fixed blocks across cores, results independent of the number of cores).
 // The nodes made by Builder.Input hold data: the blocks applied to them
 // compute no gradient with respect to them. The Builder records every

@@ -6,9 +6,11 @@ import (
 	"github.com/gorgonia-zoo/zoo/graph"
 )
 
-// The course's seven models. Parameter names follow the attribute names of
-// the course's PyTorch classes (nn.Sequential members are numbered, as in
-// their state_dict), and the layers are PyTorch's defaults unless stated.
+// The course's seven models, then the zoo's beyond the course (a file
+// each: lenet5.go, resnet20.go), in this order. Parameter names follow the
+// attribute names of the PyTorch classes (nn.Sequential members are
+// numbered, as in their state_dict), and the layers are PyTorch's defaults
+// unless stated.
 func init() {
 	for _, a := range []Architecture{
 		// Costs: epoch times of the default build relative to model1's
@@ -20,6 +22,7 @@ func init() {
 		{Name: "cnn1", Class: "CNNModel1", Aliases: []string{"cnn_model1"}, Description: "Conv2d(C,32,5,pad 2), ReLU, MaxPool 2, Linear", Build: buildCNN1, Cost: 7},
 		{Name: "cnn2", Class: "CNNModel2", Aliases: []string{"cnn_model2"}, Description: "Conv2d(C,16,5,pad 2), ReLU, MaxPool 2, Conv2d(16,32,5,pad 2), ReLU, MaxPool 2, Linear", Build: buildCNN2, Cost: 14},
 		{Name: "cnn3", Class: "CNNModel3", Aliases: []string{"cnn_model3"}, Description: "cnn2 with BatchNorm2d after each Conv2d", Build: buildCNN3, Cost: 17},
+		lenet5, resnet20,
 	} {
 		if err := Register(a); err != nil {
 			panic(err) // the built-in table is wrong: a programming error

@@ -97,7 +97,10 @@ func TestLookup(t *testing.T) {
 	if !strings.Contains(err.Error(), "did you mean model1") {
 		t.Errorf("message %q does not suggest model1", err)
 	}
-	if _, err := Lookup("resnet"); err == nil || !strings.Contains(err.Error(), "known: model1") {
+	if _, err := Lookup("vgg16"); err == nil || !strings.Contains(err.Error(), "known: model1") {
+		t.Errorf("Lookup(vgg16): %v", err)
+	}
+	if _, err := Lookup("resnet"); err == nil || !strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), "resnet20") {
 		t.Errorf("Lookup(resnet): %v", err)
 	}
 }
