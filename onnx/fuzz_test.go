@@ -15,7 +15,7 @@ import (
 // know.
 var fuzzOps = []string{"Identity", "Dropout", "Relu", "Tanh", "Sigmoid", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
 	"BatchNormalization", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Shape", "Gather", "Unsqueeze", "Squeeze",
-	"Concat", "Constant", "Cast", "Foo"}
+	"Concat", "Constant", "Cast", "Pad", "Foo"}
 
 // draws hands out the fuzzer's bytes, zeros once they are used up.
 type draws struct{ b []byte }

@@ -2,7 +2,9 @@ package onnx_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -220,6 +222,61 @@ func TestTorchExportsLoad(t *testing.T) {
 			t.Logf("%s: %d/%d correct, %d predictions differ from the pretrained model's", tc.file, correct, test.N, differ)
 			if differ > 0 {
 				t.Errorf("%d of %d predictions differ from the pretrained model's", differ, test.N)
+			}
+		})
+	}
+}
+
+// TestTorchExportsOfTheZooModels opens the models beyond the course as
+// torch.onnx.export writes their PyTorch classes (bench/zoo_models.py,
+// exported by bench/torch_onnx_export.py): each file is recognised by its
+// graph alone (resnet20.onnx with its BatchNorms folded into the Convs by
+// the exporter, resnet20-bn.onnx with them kept) and gives PyTorch's
+// logits on the fixture's three images (zoo_models_logits.json), to 1e-5
+// of the largest.
+func TestTorchExportsOfTheZooModels(t *testing.T) {
+	b, err := os.ReadFile("testdata/torch/zoo_models_logits.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture struct{ Files map[string][][]float64 }
+	if err := json.Unmarshal(b, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	// zoo_models.image_values(k, 784) for k = 0, 1, 2.
+	x := make([]float32, 3*784)
+	for k := range 3 {
+		for j := range 784 {
+			x[k*784+j] = float32(0.5 + 0.5*math.Sin(0.05*float64(j)*float64(k+1)+float64(k)))
+		}
+	}
+	for _, tc := range []struct{ file, model string }{
+		{"lenet5.onnx", "lenet5"}, {"resnet20.onnx", "resnet20"}, {"resnet20-bn.onnx", "resnet20"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			want, ok := fixture.Files[tc.file]
+			if !ok {
+				t.Fatalf("no logits for %s", tc.file)
+			}
+			m, p, err := onnx.Open(filepath.Join("testdata", "torch", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Arch.Name != tc.model || p.Model != tc.model || m.Input != zoo.MNISTInput {
+				t.Fatalf("opened as %s (%+v), want %s", m.Arch.Name, m.Input, tc.model)
+			}
+			got := logits(t, m, x, 3)
+			// The formula's weights make resnet20's logits thousands:
+			// float32 rounding, relative to the largest.
+			worst, scale := 0.0, 1.0
+			for k, row := range want {
+				for c, v := range row {
+					worst, scale = max(worst, math.Abs(float64(got[10*k+c])-v)), max(scale, math.Abs(v))
+				}
+			}
+			t.Logf("%s: max |logit difference| with PyTorch %.3g, of logits up to %.4g", tc.file, worst, scale)
+			if worst > 1e-5*scale {
+				t.Errorf("logits differ from PyTorch's by up to %.3g, over 1e-5 of %.4g", worst, scale)
 			}
 		})
 	}

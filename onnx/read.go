@@ -69,7 +69,7 @@ type reader struct {
 // topological order ending with the step that computes the graph's
 // output. The nodes that the output depends on are ordered first, with a
 // guard against cycles through nodes of every kind; then each is read in
-// that order: Identity and Dropout pass their input on, shape
+// that order: Identity, Dropout and a Pad of zeros pass their input on, shape
 // computations (Shape, Gather, Unsqueeze, Squeeze, Cast, Concat,
 // Constant) are evaluated under MaxShapeElements, and the operators of
 // the zoo's blocks become steps, their shapes propagated from the input's
@@ -298,6 +298,27 @@ func (r *reader) node(i int) error {
 			}
 			if on, err := r.intsOf(mode, i, 2); err != nil || len(on) != 1 || on[0] != 0 {
 				return fail("training_mode is not a constant false: Dropout applied, not the identity")
+			}
+		}
+		return set(v)
+	case "Pad":
+		// torch.onnx.export writes avg_pool2d as a Pad of zeros before
+		// the AveragePool: the identity.
+		v, err := in(0, dataValue)
+		if err != nil {
+			return err
+		}
+		pv, err := in(1, 0)
+		if err != nil {
+			return err
+		}
+		pads, err := r.intsOf(pv, i, 1)
+		if err != nil {
+			return err
+		}
+		for _, p := range pads {
+			if p != 0 {
+				return fail("a Pad of [%s]: no zoo block pads but in its Conv", dims(pads, " "))
 			}
 		}
 		return set(v)
