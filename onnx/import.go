@@ -534,7 +534,7 @@ func match(want, got []step, mismatch func(node int, nodeName, expected, found s
 			}
 			g := &got[near]
 			if g.describe() == w.describe() { // the inputs differ
-				return nil, mismatch(g.node, g.nodeOf, w.describe()+" of "+inputsText(got, ins), g.describe()+" of "+inputsText(got, g.inputs))
+				return nil, mismatch(g.node, g.nodeOf, w.describe()+" from "+inputsText(got, ins), g.describe()+" from "+inputsText(got, g.inputs))
 			}
 			return nil, mismatch(g.node, g.nodeOf, w.describe(), g.describe())
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
+	"github.com/gorgonia-zoo/zoo/internal/onnxpb"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/pretrained"
@@ -289,6 +290,19 @@ func TestMismatchIsNamed(t *testing.T) {
 	}
 	model1, _ := os.ReadFile("testdata/torch/model1.onnx")
 	cnn3, _ := os.ReadFile("testdata/torch/cnn3-bn.onnx")
+	lenet5, _ := os.ReadFile("testdata/torch/lenet5.onnx")
+	// resnet20's first residual join rewired: it adds the block's first
+	// ReLU instead of the block's input.
+	resnet, _ := os.ReadFile("testdata/torch/resnet20-bn.onnx")
+	f, err := onnxpb.Unmarshal(resnet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Graph.Node[8]; n.OpType != "Add" || n.Input[1] != "/relu/Relu_output_0" {
+		t.Fatalf("node 8 is %s of %v", n.OpType, n.Input)
+	}
+	f.Graph.Node[8].Input[1] = "/layer1/layer1.0/relu/Relu_output_0"
+	rewired := onnxpb.Marshal(f)
 	for _, tc := range []struct {
 		data  []byte
 		model string
@@ -299,6 +313,8 @@ func TestMismatchIsNamed(t *testing.T) {
 		{model1, "model4", `does not fit model4: expected Gemm (Linear) 100→50 at node 4 (/lin2/Gemm), found Gemm (Linear) 100→10`},
 		{cnn3, "cnn2", `does not fit cnn2: expected Relu at node 1 (/layer1/layer1.1/BatchNormalization), found BatchNormalization of 16 channels`},
 		{cnn1, "model1", `does not fit model1: expected Flatten to (N, 784) at node 0 (/cnn1/Conv), found Conv`},
+		{lenet5, "resnet20", `does not fit resnet20: expected Conv with 3x3 kernel, padding 1, stride 1, 1→16 channels, no bias at node 0 (/conv1/Conv), found Conv with 5x5 kernel, padding 2, stride 1, 1→6 channels`},
+		{rewired, "resnet20", `does not fit resnet20: expected Add of 2 inputs from node 7 (/layer1/layer1.0/bn2/BatchNormalization) and node 2 (/relu/Relu) at node 8 (/layer1/layer1.0/Add), found Add of 2 inputs from node 7 (/layer1/layer1.0/bn2/BatchNormalization) and node 5 (/layer1/layer1.0/relu/Relu)`},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			a, _ := zoo.Lookup(tc.model)
@@ -410,6 +426,60 @@ func TestRegisteredModelRoundTrip(t *testing.T) {
 	}
 	if back.Arch.Name != a.Name || back.Input != in || p.Dataset != "toy" || !reflect.DeepEqual(weights(back), weights(m)) {
 		t.Errorf("read back as %s %+v (%+v)", back.Arch.Name, back.Input, p)
+	}
+	x := make([]float32, 2*in.Channels*in.Height*in.Width)
+	for i := range x {
+		x[i] = float32(i%17) / 17
+	}
+	if got, want := logits(t, back, x, 2), logits(t, m, x, 2); !reflect.DeepEqual(got, want) {
+		t.Errorf("logits %v, want %v", got, want)
+	}
+}
+
+// A registered model whose graph branches and joins: a strided Conv
+// without bias and a 1×1 projection of the same input, joined with the
+// input pooled (an Add of three, written as two ONNX Adds), MaxPool2dReLU,
+// Dropout (the identity in inference), global average pooling: it exports,
+// reads back by its graph alone, and gives the same logits.
+func TestRegisteredDAGRoundTrip(t *testing.T) {
+	a := zoo.Architecture{Name: "onnx-test-dag", Build: func(b *graph.Builder, x *G.Node, classes int) *G.Node {
+		h := graph.ReLU(b, graph.BatchNorm2d(b, "bn", graph.Conv2d(b, "conv", x, 4, 3, 1, graph.Stride(2), graph.NoBias())))
+		proj := graph.Conv2d(b, "proj", x, 4, 1, 0, graph.Stride(2))
+		pooled := graph.Conv2d(b, "widen", graph.AvgPool2d(b, x, 2), 4, 1, 0)
+		h = graph.Add(b, h, proj, pooled)
+		h = graph.Dropout(b, graph.MaxPool2dReLU(b, h, 2), 0.5)
+		h = graph.Flatten(b, graph.GlobalAvgPool2d(b, h))
+		return graph.Linear(b, "out", h, classes)
+	}}
+	if err := zoo.Register(a); err != nil {
+		t.Fatal(err)
+	}
+	in := zoo.Input{Channels: 2, Height: 12, Width: 12, Classes: 3}
+	m, err := zoo.New(a, in, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := onnx.Marshal(m, zoo.Provenance{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := onnxpb.Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, n := range f.Graph.Node {
+		ops = append(ops, n.OpType)
+	}
+	if got, want := strings.Join(ops, " "), "Conv BatchNormalization Relu Conv AveragePool Conv Add Add Relu MaxPool GlobalAveragePool Flatten Gemm"; got != want {
+		t.Errorf("ops %s\nwant %s", got, want)
+	}
+	back, _, err := onnx.OpenBytes(b, "dag.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Arch.Name != a.Name || back.Input != in || !reflect.DeepEqual(weights(back), weights(m)) {
+		t.Errorf("read back as %s %+v", back.Arch.Name, back.Input)
 	}
 	x := make([]float32, 2*in.Channels*in.Height*in.Width)
 	for i := range x {
