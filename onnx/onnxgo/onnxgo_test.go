@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	onnxgo "github.com/owulveryck/onnx-go"
-	"github.com/pkg/errors"
 	"github.com/owulveryck/onnx-go/backend/x/gorgonnx"
+	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
