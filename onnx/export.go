@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/pkg/errors"
@@ -192,7 +193,7 @@ func toONNX(m *zoo.Model, p zoo.Provenance) (*onnxpb.Model, error) {
 		case opMaxPool, opAveragePool:
 			node.Attribute = []*onnxpb.Attribute{
 				intAttr("ceil_mode", 0), intsAttr("kernel_shape", s.kernel...), intsAttr("pads", s.pads...), intsAttr("strides", s.stride...)}
-			if s.op == opAveragePool && !equal(s.pads, []int64{0, 0, 0, 0}) {
+			if s.op == opAveragePool && !slices.Equal(s.pads, []int64{0, 0, 0, 0}) {
 				// PyTorch's AvgPool2d counts the padding.
 				node.Attribute = append(node.Attribute, intAttr("count_include_pad", 1))
 			}

@@ -222,16 +222,7 @@ func FuzzReadGraph(f *testing.F) {
 		r := newReader(file.Graph, "f.onnx")
 		steps, err := r.read(in)
 		oneLine(t, err)
-		edges := int64(0)
-		for _, n := range file.Graph.Node {
-			edges += int64(len(n.Input))
-		}
-		if limit := 2 * (int64(len(file.Graph.Node)) + edges + 1); r.visits > limit {
-			t.Fatalf("%d nodes and inputs visited, over %d", r.visits, limit)
-		}
-		if r.shapeWork > MaxShapeElements {
-			t.Fatalf("%d shape integers made", r.shapeWork)
-		}
+		checkWork(t, r)
 		if err != nil {
 			return
 		}

@@ -172,16 +172,24 @@ func TestHostileGraphsAreRefused(t *testing.T) {
 			}
 			r := newReader(f.Graph, "x.onnx")
 			r.read(in)
-			edges := int64(0)
-			for _, n := range f.Graph.Node {
-				edges += int64(len(n.Input))
-			}
-			if limit := 2 * (int64(len(f.Graph.Node)) + edges + 1); r.visits > limit {
-				t.Errorf("%d nodes and inputs visited, over %d", r.visits, limit)
-			}
-			if r.shapeWork > MaxShapeElements {
-				t.Errorf("%d shape integers made", r.shapeWork)
-			}
+			checkWork(t, r)
 		})
+	}
+}
+
+// checkWork fails the test if reading a graph took more work than twice
+// its nodes and inputs, or its shape computations made more integers
+// than MaxShapeElements.
+func checkWork(t *testing.T, r *reader) {
+	t.Helper()
+	edges := int64(0)
+	for _, n := range r.g.Node {
+		edges += int64(len(n.Input))
+	}
+	if limit := 2 * (int64(len(r.g.Node)) + edges + 1); r.visits > limit {
+		t.Fatalf("%d nodes and inputs visited, over %d", r.visits, limit)
+	}
+	if r.shapeWork > MaxShapeElements {
+		t.Fatalf("%d shape integers made", r.shapeWork)
 	}
 }

@@ -86,15 +86,7 @@ func LoadBytes(m *zoo.Model, data []byte, name string) error {
 			return errors.Errorf("loading %s: it holds a %s model, not %s", name, v, m.Arch.Name)
 		}
 	}
-	file, err := readModel(f, name)
-	if err != nil {
-		return err
-	}
-	g, err := m.InferenceGraph(1)
-	if err != nil {
-		return err
-	}
-	values, err := fit(m, g, file, name)
+	values, err := valuesFor(m, f, name)
 	if err != nil {
 		return err
 	}
@@ -231,16 +223,21 @@ func Fit(m *zoo.Model, data []byte, name string) error {
 	if err != nil {
 		return errors.Wrapf(err, "%s: not an ONNX model", name)
 	}
+	_, err = valuesFor(m, f, name)
+	return err
+}
+
+// valuesFor reads the file and fits it to m (readModel, fit).
+func valuesFor(m *zoo.Model, f *onnxpb.Model, name string) (map[*graph.Param][]float32, error) {
 	file, err := readModel(f, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g, err := m.InferenceGraph(1)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = fit(m, g, file, name)
-	return err
+	return fit(m, g, file, name)
 }
 
 func maxBytes(m *zoo.Model) int64 {

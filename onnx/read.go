@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -267,6 +268,14 @@ func (r *reader) node(i int) error {
 		}
 		return v, nil
 	}
+	// ints is input k as integers.
+	ints := func(k int) ([]int64, error) {
+		v, err := in(k, 0)
+		if err != nil {
+			return nil, err
+		}
+		return r.intsOf(v, i, k)
+	}
 	// set makes v the node's first output.
 	set := func(v *value) error {
 		if len(n.Output) == 0 || n.Output[0] == "" {
@@ -292,11 +301,7 @@ func (r *reader) node(i int) error {
 			return err
 		}
 		if n.OpType == "Dropout" && len(n.Input) > 2 && n.Input[2] != "" {
-			mode, err := in(2, 0)
-			if err != nil {
-				return err
-			}
-			if on, err := r.intsOf(mode, i, 2); err != nil || len(on) != 1 || on[0] != 0 {
+			if on, err := ints(2); err != nil || len(on) != 1 || on[0] != 0 {
 				return fail("training_mode is not a constant false: Dropout applied, not the identity")
 			}
 		}
@@ -308,11 +313,7 @@ func (r *reader) node(i int) error {
 		if err != nil {
 			return err
 		}
-		pv, err := in(1, 0)
-		if err != nil {
-			return err
-		}
-		pads, err := r.intsOf(pv, i, 1)
+		pads, err := ints(1)
 		if err != nil {
 			return err
 		}
@@ -397,7 +398,7 @@ func (r *reader) node(i int) error {
 			if len(x.shape) != 3 || x.shape[0] != w[1] {
 				return fail("a weight for %d channels, applied to %s", w[1], shapeText(x.shape))
 			}
-			if !equal(s.kernel, w[2:]) {
+			if !slices.Equal(s.kernel, w[2:]) {
 				return fail("kernel_shape %s for a weight of %s", dims(s.kernel, "x"), dims(w[2:], "x"))
 			}
 			if shape, err = window(x.shape, w[0], s.kernel, s.stride, s.pads); err != nil {
@@ -416,7 +417,7 @@ func (r *reader) node(i int) error {
 			if len(n.Output) > 1 && n.Output[1] != "" {
 				s.extra = append(s.extra, "with indices")
 			}
-		} else if !equal(s.pads, []int64{0, 0, 0, 0}) {
+		} else if !slices.Equal(s.pads, []int64{0, 0, 0, 0}) {
 			// PyTorch's AvgPool2d counts the padding (count_include_pad).
 			attrs.extraInt(&s, "count_include_pad", 1)
 		}
@@ -463,11 +464,7 @@ func (r *reader) node(i int) error {
 		}
 		shape = []int64{s.flat}
 	case "Reshape":
-		tv, err := in(1, 0)
-		if err != nil {
-			return err
-		}
-		target, err := r.intsOf(tv, i, 1)
+		target, err := ints(1)
 		if err != nil {
 			return err
 		}
@@ -551,7 +548,7 @@ func (r *reader) node(i int) error {
 			return fail("%d inputs", len(vs))
 		}
 		for _, v := range vs {
-			if v.kind != dataValue || !equal(v.shape, vs[0].shape) {
+			if v.kind != dataValue || !slices.Equal(v.shape, vs[0].shape) {
 				return fail("an addition the zoo reads only as MatMul + bias (a Linear) or as a join of values of one shape")
 			}
 			s.inputs = append(s.inputs, v.step)
@@ -591,18 +588,6 @@ func (k valueKind) String() string {
 func isBias(t *onnxpb.Tensor, n int64) bool {
 	d := t.Dims
 	return t.Size() == n && (len(d) == 1 || (len(d) == 2 && d[0] == 1))
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // maxDim bounds the kernels, strides and pads the reader computes with.
@@ -835,7 +820,7 @@ func (a *attrReader) extraInt(s *step, name string, zoo int64) {
 }
 
 func (a *attrReader) extraInts(s *step, name string, zoo ...int64) {
-	if v := a.ints(name, zoo...); !equal(v, zoo) {
+	if v := a.ints(name, zoo...); !slices.Equal(v, zoo) {
 		s.extra = append(s.extra, fmt.Sprintf("%s [%s]", name, dims(v, " ")))
 	}
 }

@@ -348,7 +348,7 @@ func (d *decoder) attribute(b []byte, a *Attribute) error {
 		case 7:
 			a.Floats, err = f.appendFloat32s(a.Floats)
 		case 8:
-			a.Ints, err = f.appendInt64s(a.Ints)
+			a.Ints, err = appendVarints(f, a.Ints)
 		case 9:
 			var s []byte
 			if s, err = f.bytes(); err == nil {
@@ -487,7 +487,7 @@ func (d *decoder) tensor(b []byte, t *Tensor) error {
 	for f, ok := it.next(); ok && err == nil; f, ok = it.next() {
 		switch f.num {
 		case 1:
-			t.Dims, err = f.appendInt64s(t.Dims)
+			t.Dims, err = appendVarints(f, t.Dims)
 		case 2:
 			var v int64
 			v, err = f.int64()
@@ -495,9 +495,9 @@ func (d *decoder) tensor(b []byte, t *Tensor) error {
 		case 4:
 			t.FloatData, err = f.appendFloat32s(t.FloatData)
 		case 5:
-			t.Int32Data, err = f.appendInt32s(t.Int32Data)
+			t.Int32Data, err = appendVarints(f, t.Int32Data)
 		case 7:
-			t.Int64Data, err = f.appendInt64s(t.Int64Data)
+			t.Int64Data, err = appendVarints(f, t.Int64Data)
 		case 8:
 			t.Name, err = d.str(f)
 		case 9:
@@ -624,11 +624,12 @@ func (f field) bytes() ([]byte, error) {
 	return f.b, nil
 }
 
-// appendInt64s reads a repeated varint field, packed or not.
-func (f field) appendInt64s(dst []int64) ([]int64, error) {
+// appendVarints reads a repeated varint field (int64 or int32), packed
+// or not.
+func appendVarints[T int32 | int64](f field, dst []T) ([]T, error) {
 	switch f.typ {
 	case protowire.VarintType:
-		return append(dst, int64(f.x)), nil
+		return append(dst, T(f.x)), nil
 	case protowire.BytesType:
 		b := f.b
 		for len(b) > 0 {
@@ -636,27 +637,7 @@ func (f field) appendInt64s(dst []int64) ([]int64, error) {
 			if n < 0 {
 				return nil, errors.Wrapf(protowire.ParseError(n), "%s field %d", f.msg, f.num)
 			}
-			dst = append(dst, int64(v))
-			b = b[n:]
-		}
-		return dst, nil
-	}
-	return nil, f.wrongType("varint or packed varints")
-}
-
-// appendInt32s reads a repeated int32 field (varints), packed or not.
-func (f field) appendInt32s(dst []int32) ([]int32, error) {
-	switch f.typ {
-	case protowire.VarintType:
-		return append(dst, int32(f.x)), nil
-	case protowire.BytesType:
-		b := f.b
-		for len(b) > 0 {
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return nil, errors.Wrapf(protowire.ParseError(n), "%s field %d", f.msg, f.num)
-			}
-			dst = append(dst, int32(v))
+			dst = append(dst, T(v))
 			b = b[n:]
 		}
 		return dst, nil
