@@ -16,7 +16,7 @@ import (
 var resnet20 = Architecture{
 	Name: "resnet20", Class: "ResNet20",
 	Description: "ResNet-20: Conv2d(C,16,3) BN ReLU, 3×3 BasicBlocks of 16, 32, 64 channels (stride 2 and 1×1 projection at 32 and 64), global average pool, Linear",
-	Build:       buildResNet20, Cost: 100,
+	Build:       buildResNet20, Cost: 150, // estimated: multiply-adds against cnn2's
 }
 
 // buildResNet20 is the stem (conv1, bn1, ReLU), layer1 to layer3 of three
