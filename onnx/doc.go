@@ -61,7 +61,7 @@
 // and their data checked against their dims), the images and classes the
 // graph or its metadata declare (MaxImageValues, MaxClasses), the
 // integers the shape computations make (MaxShapeElements), and the model
-// built for the file's input, whose parameters may not pass 8 times what
+// built for the file's input, whose parameters may not pass 4 times what
 // the file declares (graph.Store.Limit). Ordering and reading the graph
 // take time in proportion to its nodes and their inputs. Every failure is
 // one line, never a panic.

@@ -156,7 +156,7 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 		return nil, p, err
 	}
 	// The weights a model may take: what the file declares, for
-	// BatchNorms folded into Convs and counters, 8 times over.
+	// BatchNorms folded into Convs (at most twice a Conv's own) and counters, 4 times over.
 	weights, _ := checkGraph(f.Graph, name)
 	model := meta["model"]
 	if model == "" {
@@ -186,7 +186,7 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 	var tried []string
 	for _, a := range archs {
 		m := &zoo.Model{Arch: a, Input: in, Store: graph.NewStore(tensor.Float32, 0)}
-		m.Store.Limit(8*weights + 1<<16)
+		m.Store.Limit(4*weights + 1<<16)
 		g, err := m.InferenceGraph(1)
 		if err != nil {
 			if model != "" {
@@ -210,6 +210,9 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 		}
 		p.Model, p.Input = a.Name, in
 		return m, p, nil
+	}
+	if len(tried) == 0 {
+		return nil, p, errors.Errorf("loading %s: no registered model builds for its input %dx%dx%d (%d classes) within the %d weights it holds", name, in.Channels, in.Height, in.Width, in.Classes, weights)
 	}
 	return nil, p, errors.Errorf("loading %s: its graph fits no registered model (tried %s); give the model to see why", name, strings.Join(tried, ", "))
 }
