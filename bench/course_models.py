@@ -144,14 +144,19 @@ NAMES = {
 
 
 def model_class(name):
-    """Resolve a zoo name (cnn3) or a class name (CNNModel3)."""
-    if name in NAMES:
-        return NAMES[name]
-    for cls in NAMES.values():
+    """Resolve a zoo name (cnn3, lenet5) or a class name (CNNModel3,
+    LeNet5): the course's classes, then the zoo's beyond the course
+    (zoo_models.py)."""
+    import zoo_models  # beside this file
+
+    names = {**NAMES, **zoo_models.NAMES}
+    if name in names:
+        return names[name]
+    for cls in names.values():
         if cls.__name__ == name:
             return cls
-    raise SystemExit(f"unknown model {name!r}; want one of {', '.join(NAMES)} "
-                     f"or {', '.join(c.__name__ for c in NAMES.values())}")
+    raise SystemExit(f"unknown model {name!r}; want one of {', '.join(names)} "
+                     f"or {', '.join(c.__name__ for c in names.values())}")
 
 
 def count_params(model):

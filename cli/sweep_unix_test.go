@@ -29,7 +29,7 @@ func TestShardedSweepSurvivesAKill(t *testing.T) {
 	bin := zooBinary(t)
 	dir := t.TempDir()
 	var before string // shard 1's records when it was killed
-	grid := append(mnistArgs(), "-model", "all", "-optimizer", "sgd,adam", "-lr", "0.01", "-seeds", "0,1,2", "-epochs", "1",
+	grid := append(mnistArgs(), "-model", strings.Join(zoo.CourseModels(), ","), "-optimizer", "sgd,adam", "-lr", "0.01", "-seeds", "0,1,2", "-epochs", "1",
 		"-train-samples", "500", "-test-samples", "200", "-batch", "50", "-quiet")
 	out := filepath.Join(dir, "r-{shard}.jsonl")
 	code, shardPlan, stderr := runCmd(t, append(grid, "-plan", "-shard", "1/4")...)

@@ -11,7 +11,7 @@ import (
 // takes a comparison, a product and clones. Its gradient is 0 where x = 0, as
 // PyTorch's. A scalar goes through Rectify.
 func ReLU(b *Builder, x *G.Node) *G.Node {
-	return unary(b, ReLULayer, func(x *G.Node) (*G.Node, error) {
+	return unary(b, ReLUBlock, func(x *G.Node) (*G.Node, error) {
 		if x.Dims() == 0 {
 			return G.Rectify(x)
 		}
@@ -22,7 +22,7 @@ func ReLU(b *Builder, x *G.Node) *G.Node {
 // Tanh adds tanh(x), elementwise, as one op whose derivative, 1 − tanh²,
 // is taken from its output (smoothop.go). A scalar goes through G.Tanh.
 func Tanh(b *Builder, x *G.Node) *G.Node {
-	return unary(b, TanhLayer, func(x *G.Node) (*G.Node, error) {
+	return unary(b, TanhBlock, func(x *G.Node) (*G.Node, error) {
 		if x.Dims() == 0 {
 			return G.Tanh(x)
 		}
@@ -34,7 +34,7 @@ func Tanh(b *Builder, x *G.Node) *G.Node {
 // σ·(1 − σ), is taken from its output (smoothop.go). A scalar goes through
 // G.Sigmoid.
 func Sigmoid(b *Builder, x *G.Node) *G.Node {
-	return unary(b, SigmoidLayer, func(x *G.Node) (*G.Node, error) {
+	return unary(b, SigmoidBlock, func(x *G.Node) (*G.Node, error) {
 		if x.Dims() == 0 {
 			return G.Sigmoid(x)
 		}
@@ -42,12 +42,12 @@ func Sigmoid(b *Builder, x *G.Node) *G.Node {
 	}, x)
 }
 
-func unary(b *Builder, kind LayerKind, f func(*G.Node) (*G.Node, error), x *G.Node) *G.Node {
+func unary(b *Builder, kind BlockKind, f func(*G.Node) (*G.Node, error), x *G.Node) *G.Node {
 	if !b.ok(x) {
 		return nil
 	}
 	y, err := f(x)
 	b.fail(err, strings.ToLower(string(kind)))
-	b.record(y, Layer{Kind: kind, Input: x})
+	b.record(y, Block{Kind: kind, Inputs: []*G.Node{x}})
 	return y
 }

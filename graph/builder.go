@@ -38,27 +38,36 @@ type Builder struct {
 	// data are the nodes that hold data: the inputs made by Input, and
 	// reshapes of them. Blocks applied to them skip the input gradient.
 	data map[*G.Node]bool
-	// outputs are the blocks' outputs in the order they were added; named
-	// maps every output (and a Flatten of one) to its name.
+	// blocks are the blocks in the order they were added (see Block),
+	// blockOf the index of each block's output among them; outputs are
+	// the blocks' outputs but Flatten's (see Outputs). named maps every
+	// output (and a Flatten of one) to its name, and taken holds the
+	// names given.
+	blocks  []Block
+	blockOf map[*G.Node]int
 	outputs []Output
 	named   map[*G.Node]string
-	// layers are the blocks that made the nodes (see Layer).
-	layers map[*G.Node]*Layer
-	err    error
+	taken   map[string]bool
+	// bound is the node of each parameter bound into the graph: a
+	// parameter used by several blocks is one node (see node).
+	bound map[*Param]*G.Node
+	err   error
 }
 
 // Output is the output node of one block of a graph, as the Builder
 // recorded it: what Outputs lists, for reading a model's intermediate
-// values (its layers) after a run.
+// values (its blocks' outputs) after a run.
 type Output struct {
-	// Name is the block's name where it has parameters: their prefix, the
-	// PyTorch module's name ("layer1.0", "lin1"). A block without
-	// parameters is named after the block it follows, with its kind:
-	// "layer1.0/maxpool2d-relu", "lin1/relu"; after no recorded block, by
-	// its kind alone. A name used twice gets "#2", "#3", ... appended.
+	// Name is the block's name (see Block.Name): the prefix of its
+	// parameters, the PyTorch module's name ("layer1.0", "lin1"), or for
+	// a block without parameters the name of the block its first input
+	// came from and its kind ("layer1.0/maxpool2d-relu", "lin1/relu",
+	// "layer1.0.bn2/add/relu"). Names are unique.
 	Name string
-	// Kind is the block: "linear", "conv2d", "batchnorm2d", "relu", "tanh",
-	// "sigmoid", "maxpool2d" or "maxpool2d-relu".
+	// Kind is the block's kind in lower case: "linear", "conv2d",
+	// "batchnorm2d", "relu", "tanh", "sigmoid", "maxpool2d",
+	// "maxpool2d-relu" (MaxPool2dReLU), "avgpool2d", "globalavgpool2d",
+	// "add", "dropout", or an Elementwise activation's name.
 	Kind string
 	// Node is the block's output, batch first.
 	Node *G.Node
@@ -66,21 +75,18 @@ type Output struct {
 
 // NewBuilder starts a new graph over the given store.
 func NewBuilder(s *Store, mode Mode) *Builder {
-	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{}, named: map[*G.Node]string{}, layers: map[*G.Node]*Layer{}}
+	return &Builder{graph: G.NewGraph(), store: s, mode: mode, data: map[*G.Node]bool{},
+		blockOf: map[*G.Node]int{}, named: map[*G.Node]string{}, taken: map[string]bool{}, bound: map[*Param]*G.Node{}}
 }
 
 // Outputs are the outputs of the blocks added so far, in the order they
-// were added: every Linear, Conv2d, BatchNorm2d, activation and pooling.
-// Flatten is left out (its values are its input's, reshaped) and so is the
-// loss. The nodes hold their values after a VM has run the graph.
+// were added (see Blocks): every block but Flatten, whose values are its
+// input's, reshaped; the loss is not a block. The nodes hold their values after a VM has run the graph.
 func (b *Builder) Outputs() []Output { return b.outputs }
 
-// recordOutput adds a block's output to Outputs, named as Output.Name
-// says: name for a block with parameters, else after x's block and kind.
-func (b *Builder) recordOutput(kind, name string, x, y *G.Node) *G.Node {
-	if y == nil || b.err != nil {
-		return y
-	}
+// uniqueName is the name of a new block (see Block.Name): name when it
+// has parameters, else kind after the block x came from, made unique.
+func (b *Builder) uniqueName(kind, name string, x *G.Node) string {
 	if name == "" {
 		name = kind
 		if prev, ok := b.named[x]; ok {
@@ -88,24 +94,11 @@ func (b *Builder) recordOutput(kind, name string, x, y *G.Node) *G.Node {
 		}
 	}
 	unique := name
-	for i := 2; b.nameTaken(unique); i++ {
+	for i := 2; b.taken[unique]; i++ {
 		unique = fmt.Sprintf("%s#%d", name, i)
 	}
-	b.outputs = append(b.outputs, Output{Name: unique, Kind: kind, Node: y})
-	if b.named == nil { // a Builder made without NewBuilder
-		b.named = map[*G.Node]string{}
-	}
-	b.named[y] = unique
-	return y
-}
-
-func (b *Builder) nameTaken(name string) bool {
-	for _, o := range b.outputs {
-		if o.Name == name {
-			return true
-		}
-	}
-	return false
+	b.taken[unique] = true
+	return unique
 }
 
 // Graph is the expression graph being built.
@@ -170,12 +163,23 @@ func (b *Builder) Input(name string, shape ...int) *G.Node {
 // parameters (see Input).
 func (b *Builder) isData(n *G.Node) bool { return b.data[n] }
 
-// node binds a stored parameter into the graph; learnables are recorded.
+// node binds a stored parameter into the graph and records it among the
+// learnables, once: a parameter used by k blocks (shared weights, a cell
+// applied at every time step) is one node and one learnable, so that
+// gorgonia.Grad gives it the sum of the k uses' gradients and the optimiser
+// updates it once per step, as PyTorch does.
 func (b *Builder) node(p *Param) *G.Node {
+	if n, ok := b.bound[p]; ok {
+		return n
+	}
 	n := G.NewTensor(b.graph, p.Value.Dtype(), p.Value.Dims(), G.WithShape(p.Value.Shape().Clone()...), G.WithName(p.Name), G.WithValue(p.Value))
 	if p.Kind == Learnable {
 		b.learnables = append(b.learnables, n)
 	}
+	if b.bound == nil { // a Builder made without NewBuilder
+		b.bound = map[*Param]*G.Node{}
+	}
+	b.bound[p] = n
 	return n
 }
 

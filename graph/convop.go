@@ -11,9 +11,30 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// convGeom is the geometry of a stride-1, zero-padded convolution of x
-// (n, c, h, w) with weights (o, c, k, k) into y (n, o, ho, wo).
-type convGeom struct{ n, c, h, w, o, k, pad, ho, wo int }
+// convGeom is the geometry of a zero-padded convolution of x (n, c, h, w)
+// with weights (o, c, k, k) into y (n, o, ho, wo), with a stride (0 or 1:
+// stride 1).
+type convGeom struct{ n, c, h, w, o, k, pad, ho, wo, stride int }
+
+// strided reports whether the stride is more than 1.
+func (g convGeom) strided() bool { return g.stride > 1 }
+
+// step is the stride, at least 1.
+func (g convGeom) step() int { return max(g.stride, 1) }
+
+// span is the range [lo, hi) of the output positions o < n whose input
+// position o·step + tap − pad falls inside [0, size): along one axis, for
+// one kernel tap.
+func (g convGeom) span(tap, size, n int) (lo, hi int) {
+	s, first := g.step(), g.pad-tap // the input position of output 0 is −first
+	if first > 0 {
+		lo = (first + s - 1) / s
+	}
+	if last := size - 1 + first; last >= 0 {
+		hi = min(n, last/s+1)
+	}
+	return lo, hi
+}
 
 // rows is the height of one sample's im2col matrix: c·k·k.
 func (g convGeom) rows() int { return g.c * g.k * g.k }
@@ -29,22 +50,37 @@ func (g convGeom) inSize() int { return g.c * g.h * g.w }
 func (g convGeom) macs() int { return g.n * g.o * g.rows() * g.hw() }
 
 func (g convGeom) String() string {
-	return fmt.Sprintf("x %dx%dx%dx%d, %d out, kernel %d, pad %d", g.n, g.c, g.h, g.w, g.o, g.k, g.pad)
+	text := fmt.Sprintf("x %dx%dx%dx%d, %d out, kernel %d, pad %d", g.n, g.c, g.h, g.w, g.o, g.k, g.pad)
+	if g.strided() {
+		text += fmt.Sprintf(", stride %d", g.stride)
+	}
+	return text
 }
 
-// geometry checks x (n, c, h, w) against the weights (o, c, k, k).
+// geometry checks x (n, c, h, w) against the weights (o, c, k, k) of a
+// stride-1 convolution.
 func geometry(x, w tensor.Shape, pad int) (convGeom, error) {
+	return stridedGeometry(x, w, pad, 1)
+}
+
+// stridedGeometry is geometry with a stride: the output is
+// ⌊(h + 2·pad − k) / stride⌋ + 1 by ⌊(w + 2·pad − k) / stride⌋ + 1. A
+// stride of 0 is 1, the zero value of conv2dOp's.
+func stridedGeometry(x, w tensor.Shape, pad, stride int) (convGeom, error) {
+	if stride == 0 {
+		stride = 1
+	}
 	if len(x) != 4 || len(w) != 4 {
 		return convGeom{}, errors.Errorf("conv2d: input %v and weights %v must have 4 dimensions", x, w)
 	}
-	g := convGeom{n: x[0], c: x[1], h: x[2], w: x[3], o: w[0], k: w[2], pad: pad}
-	g.ho, g.wo = g.h+2*pad-g.k+1, g.w+2*pad-g.k+1
-	if w[1] != g.c || w[3] != g.k || g.k < 1 || pad < 0 {
-		return g, errors.Errorf("conv2d: weights %v do not fit input %v", w, x)
+	g := convGeom{n: x[0], c: x[1], h: x[2], w: x[3], o: w[0], k: w[2], pad: pad, stride: stride}
+	if w[1] != g.c || w[3] != g.k || g.k < 1 || pad < 0 || stride < 1 {
+		return g, errors.Errorf("conv2d: weights %v do not fit input %v (padding %d, stride %d)", w, x, pad, stride)
 	}
-	if g.ho < 1 || g.wo < 1 {
+	if g.h+2*pad < g.k || g.w+2*pad < g.k {
 		return g, errors.Errorf("conv2d: kernel %d with padding %d does not fit input %v", g.k, pad, x)
 	}
+	g.ho, g.wo = (g.h+2*pad-g.k)/stride+1, (g.w+2*pad-g.k)/stride+1
 	return g, nil
 }
 
@@ -62,25 +98,33 @@ func im2col[T blasFloat](g convGeom, x, col []T) {
 	im2colRuns(g, x, col)
 }
 
-// im2colRuns is im2col for any geometry: one run per output row and tap.
+// im2colRuns is im2col for any geometry: one run per output row and tap,
+// every stride-th input value of a row when strided.
 func im2colRuns[T blasFloat](g convGeom, x, col []T) {
-	hw := g.hw()
+	hw, s := g.hw(), g.step()
 	r := 0
 	for ch := 0; ch < g.c; ch++ {
 		plane := x[ch*g.h*g.w : (ch+1)*g.h*g.w]
 		for ki := 0; ki < g.k; ki++ {
 			// Output rows and columns whose input pixel is inside the image.
-			oyLo, oyHi := max(0, g.pad-ki), min(g.ho, g.h+g.pad-ki)
+			oyLo, oyHi := g.span(ki, g.h, g.ho)
 			for kj := 0; kj < g.k; kj++ {
 				row := col[r*hw : (r+1)*hw]
 				r++
-				lo, hi := max(0, g.pad-kj), min(g.wo, g.w+g.pad-kj)
+				lo, hi := g.span(kj, g.w, g.wo)
 				if lo >= hi {
 					continue
 				}
 				for oy := oyLo; oy < oyHi; oy++ {
-					src := plane[(oy+ki-g.pad)*g.w+lo+kj-g.pad:]
-					copy(row[oy*g.wo+lo:oy*g.wo+hi], src)
+					src := plane[(oy*s+ki-g.pad)*g.w+lo*s+kj-g.pad:]
+					dst := row[oy*g.wo+lo : oy*g.wo+hi]
+					if s == 1 {
+						copy(dst, src)
+						continue
+					}
+					for j := range dst {
+						dst[j] = src[j*s]
+					}
 				}
 			}
 		}
@@ -101,25 +145,31 @@ func col2im[T blasFloat](g convGeom, dcol, dx []T) {
 // col2imRuns is col2im for any geometry: one run per output row and tap.
 func col2imRuns[T blasFloat](g convGeom, dcol, dx []T) {
 	clear(dx)
-	hw := g.hw()
+	hw, s := g.hw(), g.step()
 	r := 0
 	for ch := 0; ch < g.c; ch++ {
 		plane := dx[ch*g.h*g.w : (ch+1)*g.h*g.w]
 		for ki := 0; ki < g.k; ki++ {
-			oyLo, oyHi := max(0, g.pad-ki), min(g.ho, g.h+g.pad-ki)
+			oyLo, oyHi := g.span(ki, g.h, g.ho)
 			for kj := 0; kj < g.k; kj++ {
 				row := dcol[r*hw : (r+1)*hw]
 				r++
-				lo, hi := max(0, g.pad-kj), min(g.wo, g.w+g.pad-kj)
+				lo, hi := g.span(kj, g.w, g.wo)
 				if lo >= hi {
 					continue
 				}
 				for oy := oyLo; oy < oyHi; oy++ {
 					src := row[oy*g.wo+lo : oy*g.wo+hi]
-					dst := plane[(oy+ki-g.pad)*g.w+lo+kj-g.pad:]
-					dst = dst[:len(src)]
+					dst := plane[(oy*s+ki-g.pad)*g.w+lo*s+kj-g.pad:]
+					if s == 1 {
+						dst = dst[:len(src)]
+						for j, v := range src {
+							dst[j] += v
+						}
+						continue
+					}
 					for j, v := range src {
-						dst[j] += v
+						dst[j*s] += v
 					}
 				}
 			}
@@ -134,7 +184,7 @@ func col2imRuns[T blasFloat](g convGeom, dcol, dx []T) {
 // padding: im2col and col2im move one long run per row (a copy, an axpy in
 // gonum's assembly) and fix the few wrapped columns, rather than one short
 // run per output row.
-func (g convGeom) sameSize() bool { return g.ho == g.h && g.wo == g.w }
+func (g convGeom) sameSize() bool { return !g.strided() && g.ho == g.h && g.wo == g.w }
 
 // shiftedRun is, for the im2col row of tap (ki, kj) of a sameSize
 // convolution, the offset from an output pixel to its input pixel in the
@@ -230,22 +280,56 @@ func col2imSame[T blasFloat](g convGeom, dcol, dx []T) {
 }
 
 // conv2dOp is y = W ⋆ x + b for x (N, C, H, W), W (O, C, K, K), b (1, O, 1, 1):
-// PyTorch's Conv2d with stride 1 and zero padding. Each sample is unfolded by
+// PyTorch's Conv2d with zero padding, a stride, and a bias unless noBias
+// (then its inputs are x and W alone). Each sample is unfolded by
 // im2col into its block's buffer, kept between steps, and
 // its output (O, H'·W') is one matrix product W·col written straight into
 // y's NCHW layout over rows preset to the bias: no transposes, no per-step
 // allocation once the buffers are sized.
 type conv2dOp struct {
 	opBase
-	name string
-	pad  int
+	name   string
+	pad    int
+	stride int // 0 or 1: 1
+	noBias bool
 	// dataInput is set when x is data (a Builder input): nothing asks for
 	// its gradient, which would cost a product and a col2im per sample.
 	dataInput bool
 
-	cols   colBuffers // one im2col matrix per sample block
-	packed scratch    // W in panels, for the implicit path (convimplicit.go)
+	cols   colBuffers    // one im2col matrix per sample block
+	packed scratch       // W in panels, for the implicit path (convimplicit.go)
+	zeros  *tensor.Dense // the bias of a convolution without one: zeros
 	out    *tensor.Dense
+}
+
+// arity is 3 (x, W, b), or 2 without a bias.
+func (op *conv2dOp) arity() int {
+	if op.noBias {
+		return 2
+	}
+	return 3
+}
+
+// zeroBias is a convolution without bias's: o zeros, kept (the kernels
+// preset the output to the bias).
+func (op *conv2dOp) zeroBias(dt tensor.Dtype, o int) *tensor.Dense {
+	if op.zeros == nil || op.zeros.Dtype() != dt || op.zeros.Shape().TotalSize() != o {
+		op.zeros = tensor.New(tensor.Of(dt), tensor.WithShape(o))
+	}
+	return op.zeros
+}
+
+// settings is what the op's hash and name add to a stride-1 convolution
+// with bias, the course's: nothing for it.
+func (op *conv2dOp) settings() string {
+	var s string
+	if op.stride > 1 {
+		s += fmt.Sprintf(", stride %d", op.stride)
+	}
+	if op.noBias {
+		s += ", no bias"
+	}
+	return s
 }
 
 // colKey is the geometry and dtype an im2col buffer was zeroed for.
@@ -276,32 +360,37 @@ func blockColumns[T blasFloat](c *colBuffers, g convGeom, dt tensor.Dtype) []T {
 	return col
 }
 
-func (op *conv2dOp) Arity() int { return 3 }
+func (op *conv2dOp) Arity() int { return op.arity() }
 func (op *conv2dOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
 	t := G.TensorType{Dims: 4, Of: a}
+	if op.noBias {
+		return hm.NewFnType(t, t, t)
+	}
 	return hm.NewFnType(t, t, t, t)
 }
 func (op *conv2dOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, errors.Errorf("conv2d %s: %d input shapes, want 3", op.name, len(in))
+	if len(in) != op.arity() {
+		return nil, errors.Errorf("conv2d %s: %d input shapes, want %d", op.name, len(in), op.arity())
 	}
 	x, ok1 := in[0].(tensor.Shape)
 	w, ok2 := in[1].(tensor.Shape)
 	if !ok1 || !ok2 {
 		return nil, errors.Errorf("conv2d %s: input shapes are %T and %T", op.name, in[0], in[1])
 	}
-	g, err := geometry(x, w, op.pad)
+	g, err := stridedGeometry(x, w, op.pad, op.stride)
 	if err != nil {
 		return nil, err
 	}
 	return tensor.Shape{g.n, g.o, g.ho, g.wo}, nil
 }
 func (op *conv2dOp) WriteHash(h hash.Hash) {
-	writeHash(h, "conv2d(%s,%d,%v)", op.name, op.pad, op.dataInput)
+	writeHash(h, "conv2d(%s,%d,%v%s)", op.name, op.pad, op.dataInput, op.settings())
 }
 func (op *conv2dOp) Hashcode() uint32 { return hashOf(op.WriteHash) }
-func (op *conv2dOp) String() string   { return fmt.Sprintf("Conv2d(%s, pad %d)", op.name, op.pad) }
+func (op *conv2dOp) String() string {
+	return fmt.Sprintf("Conv2d(%s, pad %d%s)", op.name, op.pad, op.settings())
+}
 
 // convInputs unpacks and checks the dense inputs of the conv ops.
 func convInputs(what string, values []G.Value, want int) ([]*tensor.Dense, error) {
@@ -323,14 +412,20 @@ func convInputs(what string, values []G.Value, want int) ([]*tensor.Dense, error
 }
 
 func (op *conv2dOp) Do(values ...G.Value) (G.Value, error) {
-	in, err := convInputs("conv2d "+op.name, values, 3)
+	in, err := convInputs("conv2d "+op.name, values, op.arity())
 	if err != nil {
 		return nil, err
 	}
-	x, w, b := in[0], in[1], in[2]
-	g, err := geometry(x.Shape(), w.Shape(), op.pad)
+	x, w := in[0], in[1]
+	g, err := stridedGeometry(x.Shape(), w.Shape(), op.pad, op.stride)
 	if err != nil {
 		return nil, errors.Wrap(err, op.name)
+	}
+	var b *tensor.Dense
+	if op.noBias {
+		b = op.zeroBias(x.Dtype(), g.o)
+	} else {
+		b = in[2]
 	}
 	if b.Shape().TotalSize() != g.o {
 		return nil, errors.Errorf("conv2d %s: bias %v for %d outputs", op.name, b.Shape(), g.o)
@@ -373,10 +468,13 @@ func convForward[T blasFloat](g convGeom, x, w, bias, y, col []T) {
 	})
 }
 
-func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.dataInput, true, true} }
+func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.dataInput, true, true}[:op.arity()] }
 
 func (op *conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	bias := inputs[2].Shape()
+	var bias tensor.Shape
+	if !op.noBias {
+		bias = inputs[2].Shape()
+	}
 	return affineGrads(inputs, grad, op.dataInput, func(wrt int) G.Op {
 		return &conv2dGradOp{fwd: op, wrt: wrt, biasShape: bias}
 	})
@@ -409,7 +507,7 @@ func (op *conv2dGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return affineGradShape("conv2d "+op.fwd.name, op.wrt, in, op.biasShape)
 }
 func (op *conv2dGradOp) WriteHash(h hash.Hash) {
-	writeHash(h, "conv2d-grad(%s,%d,%d)", op.fwd.name, op.fwd.pad, op.wrt)
+	writeHash(h, "conv2d-grad(%s,%d,%d%s)", op.fwd.name, op.fwd.pad, op.wrt, op.fwd.settings())
 }
 func (op *conv2dGradOp) Hashcode() uint32 { return hashOf(op.WriteHash) }
 func (op *conv2dGradOp) String() string {
@@ -423,7 +521,7 @@ func (op *conv2dGradOp) Do(values ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	x, w, dy := in[0], in[1], in[2]
-	g, err := geometry(x.Shape(), w.Shape(), op.fwd.pad)
+	g, err := stridedGeometry(x.Shape(), w.Shape(), op.fwd.pad, op.fwd.stride)
 	if err != nil {
 		return nil, errors.Wrap(err, what)
 	}

@@ -4,7 +4,8 @@
 // A Builder carries the graph, the parameter Store and the mode (training or
 // inference). Blocks record the learnables they create on the Builder, check
 // the shape of their input, and keep the first error (like bufio.Scanner), so
-// that a model reads as a plain chain of calls:
+// that a model reads as plain calls, a chain or a DAG (residual joins with
+// Add, parameters shared by binding one name twice):
 //
 //	h := graph.Flatten(b, x)
 //	h = graph.Linear(b, "lin1", h, 100)
@@ -13,16 +14,18 @@
 //	if err := b.Err(); err != nil { ... }
 //
 // Each block is one Gorgonia op with its own gradient op, so that
-// gorgonia.Grad differentiates the graph: Linear and Conv2d with the bias
-// fused, max-pooling, BatchNorm2d, the activations and the loss are written
-// for speed (outputs and buffers reused between steps, batches split into
+// gorgonia.Grad differentiates the graph: Linear and Conv2d (any stride,
+// with or without bias) with the bias fused, max- and average pooling
+// (AvgPool2d, GlobalAvgPool2d), BatchNorm2d, Add (residual joins),
+// Dropout, the activations and the loss are written for speed (outputs and buffers reused between steps, batches split into
 // fixed blocks across cores, results independent of the number of cores).
 // The nodes made by Builder.Input hold data: the blocks applied to them
 // compute no gradient with respect to them. The Builder records every
-// block's output with a name (Builder.Outputs: "layer1.0",
-// "layer1.0/maxpool2d-relu", "lin1"), so that a model's intermediate values,
-// its layers, can be read after a run without the model's constructor
-// returning them.
+// block (Builder.Blocks: kind, inputs, output, parameters) and its output
+// with a unique name (Builder.Outputs: "layer1.0",
+// "layer1.0/maxpool2d-relu", "lin1", "layer1.0.bn2/add/relu"), so that a
+// model's intermediate values can be read and its graph exported after a
+// run without the model's constructor returning them.
 //
 // In float32 the matrix products run on the zoo's own GEMM
 // (internal/sgemm: Go assembly for AVX-512 and AVX2, no cgo), and on CPUs
@@ -78,9 +81,13 @@
 //     blocks are fixed by the sizes, not by GOMAXPROCS, and partial sums
 //     are added in block order, so that results are the same bits on any
 //     machine and any number of cores (TestTrainingIsDeterministic).
-//   - The block records its output with b.record and a Layer (kind, name,
-//     input, parameters), which Outputs (a model's layers, for pictures)
-//     and package onnx (export) read; a block whose kind onnx does not know
-//     exports as an error naming it.
+//   - The block records its output with b.record and a Block (kind,
+//     inputs, parameters and settings; record names it), which Blocks (the
+//     model's DAG, in a topological order), Outputs (its blocks' outputs,
+//     for pictures) and package onnx (export) read; a block whose kind
+//     onnx does not know exports as an error naming it.
+//   - A parameter bound twice (shared weights) is one node and one
+//     learnable: b.node returns the node it bound before, and
+//     gorgonia.Grad sums the gradients of its uses.
 //   - Float64 must work as well as float32: CheckGradient runs in float64.
 package graph

@@ -38,7 +38,7 @@ func Elementwise(b *Builder, act Activation, x *G.Node) *G.Node {
 	}
 	y, err := G.ApplyOp(&elementwiseOp{act: act, dims: x.Dims()}, x)
 	b.fail(err, act.Name)
-	b.record(y, Layer{Kind: LayerKind(act.Name), Input: x})
+	b.record(y, Block{Kind: BlockKind(act.Name), Inputs: []*G.Node{x}})
 	return y
 }
 
@@ -96,11 +96,7 @@ func mapElems[T float](s tensor.Shape, x, y []T, f func(float64) float64) {
 func (op *elementwiseOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *elementwiseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&elementwiseGradOp{fwd: op}, inputs[0], output, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return oneGradient(&elementwiseGradOp{fwd: op}, inputs[0], output, grad)
 }
 
 // elementwiseGradOp is dx = dy · act.DF(x, y), from (x, y, dy).

@@ -29,7 +29,7 @@ func Linear(b *Builder, name string, x *G.Node, out int) *G.Node {
 	}
 	y, err := G.ApplyOp(&linearOp{name: name, dataInput: b.isData(x)}, x, b.node(w), b.node(bias))
 	b.fail(err, "linear "+name)
-	b.record(y, Layer{Kind: LinearLayer, Name: name, Input: x, Params: []*Param{w, bias}})
+	b.record(y, Block{Kind: LinearBlock, Name: name, Inputs: []*G.Node{x}, Params: []*Param{w, bias}})
 	return y
 }
 
@@ -49,12 +49,9 @@ func Flatten(b *Builder, x *G.Node) *G.Node {
 	}
 	y, err := G.Reshape(x, []int{s[0], s.TotalSize() / s[0]})
 	b.fail(err, "flatten")
-	b.record(y, Layer{Kind: FlattenLayer, Input: x})
+	b.record(y, Block{Kind: FlattenBlock, Inputs: []*G.Node{x}})
 	if err == nil && b.isData(x) {
 		b.data[y] = true
-	}
-	if name, ok := b.named[x]; ok && err == nil {
-		b.named[y] = name // the block after a Flatten is named after the block before it
 	}
 	return y
 }

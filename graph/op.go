@@ -37,12 +37,23 @@ func newLike(t *tensor.Dense, shape ...int) *tensor.Dense {
 	return tensor.New(tensor.Of(t.Dtype()), tensor.WithShape(shape...))
 }
 
-// affineGrads is the SymDiff of the layers y = f(x, W, b) (Linear, Conv2d):
-// one gradient op per input, each applied to (x, W, dy), made by gradOp for
-// wrt 0 (x), 1 (W) and 2 (b); none for x when it is data.
+// oneGradient is the SymDiff of an op of one input: the gradient op
+// applied to the nodes it reads.
+func oneGradient(gradOp G.Op, inputs ...*G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(gradOp, inputs...)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}
+
+// affineGrads is the SymDiff of the layers y = f(x, W, b) (Linear, Conv2d)
+// and y = f(x, W) (Conv2d without bias): one gradient op per input, each
+// applied to (x, W, dy), made by gradOp for wrt 0 (x), 1 (W) and 2 (b);
+// none for x when it is data.
 func affineGrads(inputs G.Nodes, grad *G.Node, dataInput bool, gradOp func(wrt int) G.Op) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
-	grads := make(G.Nodes, 3)
+	grads := make(G.Nodes, len(inputs))
 	for wrt := range grads {
 		if wrt == 0 && dataInput {
 			continue

@@ -218,11 +218,7 @@ func poolWindow2[T float](a, b, c, d T, at, w int) (T, int) {
 func (op *maxPoolOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&maxPoolGradOp{fwd: op}, inputs[0], grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return oneGradient(&maxPoolGradOp{fwd: op}, inputs[0], grad)
 }
 
 // maxPoolGradOp is the derivative of a maxPoolOp from (x, dy): dy scattered

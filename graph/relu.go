@@ -87,11 +87,7 @@ func forElems(s tensor.Shape, f func(lo, hi int)) {
 func (op *reluOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *reluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&reluGradOp{dims: op.dims}, inputs[0], grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return oneGradient(&reluGradOp{dims: op.dims}, inputs[0], grad)
 }
 
 // reluGradOp is the derivative of reluOp from (x, dy): dy where x > 0, else 0.

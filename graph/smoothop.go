@@ -110,11 +110,7 @@ func sigmoid(v float64) float64 {
 func (op *smoothOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *smoothOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&smoothGradOp{kind: op.kind, dims: op.dims}, output, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return oneGradient(&smoothGradOp{kind: op.kind, dims: op.dims}, output, grad)
 }
 
 // smoothGradOp is the derivative of a smoothOp from its output and the

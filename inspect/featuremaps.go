@@ -47,7 +47,7 @@ func stripGrid(units int) grid {
 // logits, is followed by the class probabilities (softmax) as bars, the
 // largest in red, named by classes (nil: the class numbers). title heads
 // the picture.
-func FeatureMaps(title string, x []float32, in zoo.Input, layers []zoo.Layer, classes []string) (*image.RGBA, error) {
+func FeatureMaps(title string, x []float32, in zoo.Input, layers []zoo.Activation, classes []string) (*image.RGBA, error) {
 	if err := loadFonts(); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func scaleAround(x []float32) []float32 {
 	return out
 }
 
-func mapsSection(l zoo.Layer, scale float32) section {
+func mapsSection(l zoo.Activation, scale float32) section {
 	ch, h, w := l.Shape[0], l.Shape[1], l.Shape[2]
 	g := mapGrid(ch, h, w)
 	gw, gh := g.size()

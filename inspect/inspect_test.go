@@ -205,7 +205,7 @@ func TestFeatureMapsOfEveryModel(t *testing.T) {
 					t.Errorf("input pixel (%d, %d): %v, want %v", p.x, p.y, at, want)
 				}
 			}
-			broken := append([]zoo.Layer(nil), layers...)
+			broken := append([]zoo.Activation(nil), layers...)
 			broken[0].Shape = []int{3}
 			if _, err := FeatureMaps(name, x, m.Input, broken, nil); err == nil {
 				t.Error("a layer whose shape does not fit its values was drawn")

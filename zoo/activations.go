@@ -7,16 +7,16 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// Layer is the output of one block of a model for one input, as
+// Activation is the output of one block of a model for one input, as
 // Model.Activations reads it.
-type Layer struct {
+type Activation struct {
 	// Name is the block's name (see graph.Output): the PyTorch module of a
 	// block with parameters ("layer1.0", "lin1"), or the block it follows
 	// and its kind ("layer1.0/maxpool2d-relu", "lin1/relu").
 	Name string
-	// Kind is the block: "conv2d", "linear", "batchnorm2d", "relu", "tanh",
-	// "sigmoid", "maxpool2d", "maxpool2d-relu", or "logits" for a model
-	// output that no recorded block made.
+	// Kind is the block's kind as graph.Output has it ("conv2d", "linear",
+	// "batchnorm2d", "relu", "maxpool2d-relu", "add", ...), or "logits" for
+	// a model output that no recorded block made.
 	Kind string
 	// Shape is one sample's shape, without the batch: (channels, height,
 	// width) after a convolution or pooling, (units) after a linear layer.
@@ -27,7 +27,9 @@ type Layer struct {
 
 // Activations runs the model on one input and returns the output of each
 // of its blocks, in the order the architecture's Build adds them (see
-// graph.Builder.Outputs): for cnn2, layer1.0 (the convolution),
+// graph.Builder.Outputs), a topological order of its DAG: a block comes
+// after every block it reads (a residual join after both its branches).
+// For cnn2, layer1.0 (the convolution),
 // layer1.0/maxpool2d-relu, layer2.0, layer2.0/maxpool2d-relu and lin1. x is
 // one image of the model's input size (Channels×Height×Width values,
 // scaled as Predictor.Predict takes them, see ImageInput).
@@ -38,7 +40,7 @@ type Layer struct {
 // non-finite ones from broken weights (Predict refuses those). It builds
 // an inference graph for each call (a few milliseconds); ctx is checked
 // before the run.
-func (m *Model) Activations(ctx context.Context, x []float32) ([]Layer, error) {
+func (m *Model) Activations(ctx context.Context, x []float32) ([]Activation, error) {
 	in := m.Input
 	if size := in.Channels * in.Height * in.Width; len(x) != size {
 		return nil, errors.Errorf("activations: %d values are not one %d×%d×%d image", len(x), in.Channels, in.Height, in.Width)
@@ -61,7 +63,7 @@ func (m *Model) Activations(ctx context.Context, x []float32) ([]Layer, error) {
 		return nil, errors.Wrapf(err, "activations of %s", m.Arch.Name)
 	}
 	outputs := run.net.b.Outputs()
-	var layers []Layer
+	var layers []Activation
 	read := func(name, kind string, shape []int, value any) error {
 		data, ok := value.([]float32)
 		size := 1
@@ -72,7 +74,7 @@ func (m *Model) Activations(ctx context.Context, x []float32) ([]Layer, error) {
 			return errors.Errorf("activations of %s: %s holds %T of %d values, want %d float32", m.Arch.Name, name, value, len(data), size)
 		}
 		// A copy: the graph's tensors are reused by the next run.
-		layers = append(layers, Layer{Name: name, Kind: kind, Shape: shape, Values: append([]float32(nil), data...)})
+		layers = append(layers, Activation{Name: name, Kind: kind, Shape: shape, Values: append([]float32(nil), data...)})
 		return nil
 	}
 	for _, o := range outputs {

@@ -89,7 +89,7 @@ func TestActivationsAreTheModelsLayers(t *testing.T) {
 // checkFirstLayers recomputes the first layer from the weights (a linear
 // layer, or a 5×5 convolution with padding 2) and the block after it (its
 // activation, or ReLU∘max-pool 2×2), in float64.
-func checkFirstLayers(t *testing.T, m *Model, x []float32, layers []Layer) {
+func checkFirstLayers(t *testing.T, m *Model, x []float32, layers []Activation) {
 	t.Helper()
 	first, second := layers[0], layers[1]
 	w, _ := m.Store.Lookup(first.Name + ".weight")

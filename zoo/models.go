@@ -1,17 +1,21 @@
 package zoo
 
 import (
+	"slices"
+
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 )
 
-// The course's seven models. Parameter names follow the attribute names of
-// the course's PyTorch classes (nn.Sequential members are numbered, as in
-// their state_dict), and the layers are PyTorch's defaults unless stated.
-// Their recipe is the course's protocol (the zero Recipe).
+// The course's seven models, then the zoo's beyond the course (a file
+// each: lenet5.go, resnet20.go), in this order. Parameter names follow the
+// attribute names of the PyTorch classes (nn.Sequential members are
+// numbered, as in their state_dict), and the layers are PyTorch's defaults
+// unless stated. The course's recipe is the course's protocol (the zero
+// Recipe).
 func init() {
-	for _, a := range courseArchitectures {
+	for _, a := range slices.Concat(courseArchitectures, []Architecture{lenet5, resnet20}) {
 		if err := Register(a); err != nil {
 			panic(err) // the built-in table is wrong: a programming error
 		}

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/safetensors"
@@ -208,7 +210,7 @@ func provenanceOf(meta map[string]string, path string) (Provenance, error) {
 		ZooVersion: meta[metaVersion], TensorsSHA256: meta[metaSHA256],
 	}
 	bad := func(key string, err error) error {
-		return errors.Errorf("%s: metadata %q is %q: %v", path, key, meta[key], err)
+		return errors.Errorf("%s: metadata %.64q is %.64q: %v", path, key, meta[key], err)
 	}
 	if v := meta[metaInput]; v != "" {
 		in := &p.Input
@@ -250,7 +252,11 @@ func Open(path string) (*Model, Provenance, error) {
 	if err != nil {
 		return nil, Provenance{}, errors.Wrap(err, "loading weights")
 	}
-	m, p, err := modelFor(meta, path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, Provenance{}, errors.Wrap(err, "loading weights")
+	}
+	m, p, err := modelFor(meta, path, fi.Size())
 	if err != nil {
 		return nil, p, err
 	}
@@ -264,15 +270,18 @@ func OpenSafetensors(data []byte, name string) (*Model, Provenance, error) {
 	if err != nil {
 		return nil, Provenance{}, errors.Wrapf(err, "loading weights: %s", name)
 	}
-	m, p, err := modelFor(f.Metadata, name)
+	m, p, err := modelFor(f.Metadata, name, int64(len(data)))
 	if err != nil {
 		return nil, p, err
 	}
 	return m, p, m.loadTensors(f, name)
 }
 
-// modelFor makes the fresh model that a file's metadata names.
-func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
+// modelFor makes the fresh model that a file's metadata names. A file of
+// size bytes holds at most size/4 parameters (float32 at the least): the
+// model is refused before its weights are allocated if the input the
+// metadata declares would make it larger.
+func modelFor(meta map[string]string, path string, size int64) (*Model, Provenance, error) {
 	p, err := provenanceOf(meta, path)
 	if err != nil {
 		return nil, p, errors.Wrap(err, "loading weights")
@@ -292,10 +301,12 @@ func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
 	if in == (Input{}) {
 		in = Input{Channels: 1, Height: 28, Width: 28, Classes: 10}
 	}
-	m, err := New(a, in, 0)
-	if err != nil {
-		return nil, p, err
+	m := &Model{Arch: a, Input: in, Store: graph.NewStore(tensor.Float32, 0)}
+	m.Store.Limit(size/4 + 1)
+	if _, err := build(a, m.Store, graph.Inference, 1, in); err != nil {
+		return nil, p, errors.Wrapf(err, "loading weights: %s: %s for the input %dx%dx%dx%d (a file of %d bytes holds at most %d parameters)", path, a.Name, in.Channels, in.Height, in.Width, in.Classes, size, size/4)
 	}
+	m.Store.Limit(0)
 	p.Model, p.Input = a.Name, in
 	return m, p, nil
 }

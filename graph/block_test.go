@@ -9,28 +9,34 @@ import (
 	"gorgonia.org/tensor"
 )
 
-func TestLayerDescribesEachBlock(t *testing.T) {
+func TestBlockDescribesEachBlock(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		xShape []int
 		block  func(b *Builder, x *G.Node) *G.Node
-		want   Layer // Input and Params are checked apart
+		want   Block // Inputs, Output and Params are checked apart
 		params []string
 	}{
 		{"linear", []int{3, 5}, func(b *Builder, x *G.Node) *G.Node { return Linear(b, "lin", x, 4) },
-			Layer{Kind: LinearLayer, Name: "lin"}, []string{"lin.weight", "lin.bias"}},
+			Block{Kind: LinearBlock, Name: "lin"}, []string{"lin.weight", "lin.bias"}},
 		{"conv2d", []int{1, 2, 6, 6}, func(b *Builder, x *G.Node) *G.Node { return Conv2d(b, "c", x, 3, 5, 2) },
-			Layer{Kind: Conv2dLayer, Name: "c", Kernel: 5, Stride: 1, Pad: 2}, []string{"c.weight", "c.bias"}},
+			Block{Kind: Conv2dBlock, Name: "c", Kernel: 5, Stride: 1, Pad: 2}, []string{"c.weight", "c.bias"}},
+		{"conv2d stride 2, no bias", []int{1, 2, 7, 7}, func(b *Builder, x *G.Node) *G.Node { return Conv2d(b, "c", x, 3, 3, 1, Stride(2), NoBias()) },
+			Block{Kind: Conv2dBlock, Name: "c", Kernel: 3, Stride: 2, Pad: 1}, []string{"c.weight"}},
+		{"avgpool2d", []int{1, 2, 4, 4}, func(b *Builder, x *G.Node) *G.Node { return AvgPool2d(b, x, 2) },
+			Block{Kind: AvgPool2dBlock, Name: "avgpool2d", Kernel: 2, Stride: 2}, nil},
+		{"globalavgpool2d", []int{1, 2, 4, 3}, func(b *Builder, x *G.Node) *G.Node { return GlobalAvgPool2d(b, x) },
+			Block{Kind: GlobalAvgPool2dBlock, Name: "globalavgpool2d"}, nil},
 		{"maxpool2d", []int{1, 2, 4, 4}, func(b *Builder, x *G.Node) *G.Node { return MaxPool2d(b, x, 2) },
-			Layer{Kind: MaxPool2dLayer, Kernel: 2, Stride: 2}, nil},
+			Block{Kind: MaxPool2dBlock, Name: "maxpool2d", Kernel: 2, Stride: 2}, nil},
 		{"maxpool2d-relu", []int{1, 2, 6, 6}, func(b *Builder, x *G.Node) *G.Node { return MaxPool2dReLU(b, x, 3) },
-			Layer{Kind: MaxPool2dLayer, Kernel: 3, Stride: 3, ReLU: true}, nil},
+			Block{Kind: MaxPool2dBlock, Name: "maxpool2d-relu", Kernel: 3, Stride: 3, ReLU: true}, nil},
 		{"batchnorm2d", []int{2, 3, 2, 2}, func(b *Builder, x *G.Node) *G.Node { return BatchNorm2d(b, "bn", x) },
-			Layer{Kind: BatchNorm2dLayer, Name: "bn", Epsilon: BatchNormEpsilon}, []string{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}},
-		{"relu", []int{2, 3}, ReLU, Layer{Kind: ReLULayer}, nil},
-		{"tanh", []int{2, 3}, Tanh, Layer{Kind: TanhLayer}, nil},
-		{"sigmoid", []int{2, 3}, Sigmoid, Layer{Kind: SigmoidLayer}, nil},
-		{"flatten", []int{2, 3, 2, 2}, Flatten, Layer{Kind: FlattenLayer}, nil},
+			Block{Kind: BatchNorm2dBlock, Name: "bn", Epsilon: BatchNormEpsilon}, []string{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}},
+		{"relu", []int{2, 3}, ReLU, Block{Kind: ReLUBlock, Name: "relu"}, nil},
+		{"tanh", []int{2, 3}, Tanh, Block{Kind: TanhBlock, Name: "tanh"}, nil},
+		{"sigmoid", []int{2, 3}, Sigmoid, Block{Kind: SigmoidBlock, Name: "sigmoid"}, nil},
+		{"flatten", []int{2, 3, 2, 2}, Flatten, Block{Kind: FlattenBlock, Name: "flatten"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := NewBuilder(NewStore(tensor.Float32, 0), Inference)
@@ -39,12 +45,15 @@ func TestLayerDescribesEachBlock(t *testing.T) {
 			if err := b.Err(); err != nil {
 				t.Fatal(err)
 			}
-			l, err := b.Layer(y)
+			l, err := b.Block(y)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if l.Input != x {
-				t.Errorf("input %v, want the block's input", l.Input)
+			if len(l.Inputs) != 1 || l.Inputs[0] != x || l.Output != y {
+				t.Errorf("inputs %v, output %v: want the block's input and output", l.Inputs, l.Output)
+			}
+			if blocks := b.Blocks(); len(blocks) != 1 || blocks[0].Output != y {
+				t.Errorf("Blocks %v, want the one block", blocks)
 			}
 			var names []string
 			for _, p := range l.Params {
@@ -53,9 +62,9 @@ func TestLayerDescribesEachBlock(t *testing.T) {
 			if !reflect.DeepEqual(names, tc.params) {
 				t.Errorf("params %v, want %v", names, tc.params)
 			}
-			l.Input, l.Params = nil, nil
+			l.Inputs, l.Output, l.Params = nil, nil, nil
 			if !reflect.DeepEqual(l, tc.want) {
-				t.Errorf("layer %+v, want %+v", l, tc.want)
+				t.Errorf("block %+v, want %+v", l, tc.want)
 			}
 			if !b.IsInput(x) || b.IsInput(y) {
 				t.Error("IsInput: want true for the input only")
@@ -64,7 +73,7 @@ func TestLayerDescribesEachBlock(t *testing.T) {
 	}
 }
 
-func TestLayerRefusesOtherNodes(t *testing.T) {
+func TestBlockRefusesOtherNodes(t *testing.T) {
 	b := NewBuilder(NewStore(tensor.Float32, 0), Inference)
 	x := b.Input("x", 2, 3)
 	sum, err := G.Add(x, x)
@@ -79,8 +88,8 @@ func TestLayerRefusesOtherNodes(t *testing.T) {
 		{sum, "was not made by a block of package graph"},
 		{nil, "no node"},
 	} {
-		if _, err := b.Layer(tc.n); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Layer: error %v, want %q", err, tc.want)
+		if _, err := b.Block(tc.n); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Block: error %v, want %q", err, tc.want)
 		}
 	}
 }
