@@ -528,4 +528,3 @@ func TestDeclaredInputIsBoundedByTheFile(t *testing.T) {
 		t.Errorf("the file itself: %v", err)
 	}
 }
-
