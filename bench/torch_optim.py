@@ -6,7 +6,10 @@ Run with Debian's torch:  /usr/bin/python3 bench/torch_optim.py
 
 For each optimizer setting: three float32 parameters drawn from a fixed
 seed, five steps, each with given float32 gradients; the parameters after
-every step. For each schedule: the learning rate of each of 12 epochs.
+every step (torch.optim's SGD, Adam, AdamW, and RMSprop, which package optim
+registers). For each schedule: the learning rate of each of 12 epochs, and
+OneCycleLR's of every batch when stepped per batch. For gradient clipping:
+torch.nn.utils.clip_grad_norm_ of the first step's gradients at a few norms.
 """
 import json
 import math
@@ -37,11 +40,23 @@ optimizers = [
     ("adam_wd", {"weight_decay": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6},
      lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01)),
     ("adamw", {"weight_decay": 0.01}, lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.01)),
+    ("rmsprop", {}, lambda ps: torch.optim.RMSprop(ps, lr=0.01)),
+    ("rmsprop_alpha_eps", {"alpha": 0.9, "eps": 1e-4},
+     lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-4)),
+    ("rmsprop_momentum_wd", {"momentum": 0.9, "weight_decay": 0.01},
+     lambda ps: torch.optim.RMSprop(ps, lr=0.005, momentum=0.9, weight_decay=0.01)),
+    ("rmsprop_centered", {"centered": True, "alpha": 0.95},
+     lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.95, centered=True)),
+    ("rmsprop_centered_momentum_wd", {"centered": True, "momentum": 0.5, "weight_decay": 0.1, "eps": 1e-6},
+     lambda ps: torch.optim.RMSprop(ps, lr=0.02, centered=True, momentum=0.5, weight_decay=0.1, eps=1e-6)),
 ]
 lrs = {"sgd": 0.1, "sgd_wd": 0.1, "momentum": 0.1, "momentum_dampening": 0.05, "nesterov": 0.1,
-       "adam": 0.01, "adam_wd": 0.01, "adamw": 0.01}
+       "adam": 0.01, "adam_wd": 0.01, "adamw": 0.01,
+       "rmsprop": 0.01, "rmsprop_alpha_eps": 0.01, "rmsprop_momentum_wd": 0.005, "rmsprop_centered": 0.01,
+       "rmsprop_centered_momentum_wd": 0.02}
 kinds = {"sgd": "sgd", "sgd_wd": "sgd", "momentum": "sgd", "momentum_dampening": "sgd", "nesterov": "sgd",
          "adam": "adam", "adam_wd": "adam", "adamw": "adamw"}
+kinds.update({name: "rmsprop" for name, _, _ in optimizers if name.startswith("rmsprop")})
 
 out = {"torch": torch.__version__, "shapes": shapes, "init": flat(init),
        "grads": [flat(g) for g in grads], "optimizers": [], "schedules": []}
@@ -83,6 +98,37 @@ for name, settings, make in schedules:
         opt.step()
         sched.step()
     out["schedules"].append({"name": name, "base_lr": 0.1, "epochs": epochs, "settings": settings, "lr": lr})
+
+# OneCycleLR stepped after every batch, as the harness steps it, over
+# epochs × batches steps; and once an epoch (total_steps = epochs).
+out["one_cycle"] = []
+for name, epochs_, batches, settings in [
+    ("defaults", 3, 7, {}),
+    ("pct_div", 4, 5, {"pct_start": 0.25, "div_factor": 10, "final_div_factor": 100}),
+    ("per_epoch", 12, 1, {"pct_start": 0.2}),
+    ("short_warmup", 2, 3, {"pct_start": 0.1}),
+]:
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=epochs_ * batches,
+                                                cycle_momentum=False, anneal_strategy="cos", **settings)
+    lr = []
+    for _ in range(epochs_ * batches):
+        lr.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    out["one_cycle"].append({"name": name, "max_lr": 0.1, "epochs": epochs_, "batches": batches,
+                             "settings": settings, "lr": lr})
+
+# clip_grad_norm_ of the first step's gradients.
+out["clip"] = []
+for max_norm in [0.5, 2.0, 1e3]:
+    gs = [g.clone() for g in grads[0]]
+    ps = [torch.zeros_like(g, requires_grad=True) for g in gs]
+    for p, g in zip(ps, gs):
+        p.grad = g
+    norm = torch.nn.utils.clip_grad_norm_(ps, max_norm)
+    out["clip"].append({"max_norm": max_norm, "norm": norm.item(), "grads": flat([p.grad for p in ps])})
 
 path = os.path.join(os.path.dirname(__file__), "..", "zoo", "testdata", "optim_torch.json")
 with open(path, "w") as f:

@@ -58,7 +58,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			}
 		}
 		if err == nil {
-			m, p, e := openWeights(*load, arch)
+			m, p, e := openWeightsContext(ctx, *load, arch)
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "zoo: export: interrupted while loading %s\n", *load)
+				return exitInterrupted
+			}
 			if e != nil {
 				fmt.Fprintln(stderr, "zoo: export:", e)
 				return exitFailed
@@ -74,8 +78,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			}
 			m, p, e := pretrained.Open(a.Name)
 			if e != nil {
-				err = e
-				break
+				fmt.Fprintln(stderr, "zoo: export:", e)
+				return exitFailed
 			}
 			todo = append(todo, export{m, p})
 		}
@@ -101,31 +105,4 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stdout, path)
 	}
 	return exitOK
-}
-
-// openWeights makes the model a weights file holds, safetensors or ONNX
-// (onnx.IsONNX): the architecture is a's when given, else the file's.
-func openWeights(path string, a *zoo.Architecture) (*zoo.Model, zoo.Provenance, error) {
-	if onnx.IsONNX(path) {
-		if a != nil {
-			return onnx.OpenAs(path, *a)
-		}
-		return onnx.Open(path)
-	}
-	if a == nil {
-		return zoo.Open(path)
-	}
-	p, err := zoo.ReadProvenance(path)
-	if err != nil {
-		return nil, p, err
-	}
-	in := p.Input
-	if in == (zoo.Input{}) {
-		in = zoo.MNISTInput
-	}
-	m, err := zoo.New(*a, in, 0)
-	if err == nil {
-		err = m.Load(path)
-	}
-	return m, p, err
 }

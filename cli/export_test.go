@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,10 +68,7 @@ func TestExportErrors(t *testing.T) {
 }
 
 func TestEvaluateAndPredictONNX(t *testing.T) {
-	args := mnistArgs()
-	if args == nil {
-		t.Skip("MNIST not in ../shared/data/mnist")
-	}
+	args := []string{"-data", mnisttest.SharedDir(t)}
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -16,8 +16,13 @@ import (
 
 // options are the command's flags.
 type options struct {
-	models  string
-	cfg     zoo.Config // the settings every run shares; lists below vary
+	models string
+	// cfg holds the settings flags give every run, over each model's
+	// recipe (configFor): only those in set count.
+	cfg      zoo.Config
+	set      map[string]bool // the flags given
+	settings zoo.Settings    // the optimizers' settings given (optimizerFlags)
+
 	seeds   []int64
 	data    string
 	out     string
@@ -43,7 +48,7 @@ type options struct {
 	retries     int
 
 	// The grid: every combination of these with every model and seed is
-	// one run (see plan.go).
+	// one run (see plan.go); one not given is the model's recipe's value.
 	lrs        []float64
 	batches    []int
 	optimizers []string
@@ -220,47 +225,34 @@ func (l stringList) Set(v string) error {
 	return nil
 }
 
-// betas is the -betas flag: Adam's two betas.
-type betas struct{ cfg *zoo.Config }
-
-func (b betas) String() string {
-	if b.cfg == nil || (b.cfg.Beta1 == 0 && b.cfg.Beta2 == 0) {
-		return ""
-	}
-	return fmt.Sprintf("%g,%g", b.cfg.Beta1, b.cfg.Beta2)
-}
-
-func (b betas) Set(v string) error {
-	var xs []float64
-	if err := (floatList{&xs}).Set(v); err != nil || len(xs) != 2 {
-		return fmt.Errorf("%q is not two numbers like 0.9,0.999", v)
-	}
-	b.cfg.Beta1, b.cfg.Beta2 = xs[0], xs[1]
-	return nil
-}
-
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def := zoo.DefaultConfig()
-	o := &options{cfg: def, maxData: loader.DefaultMaxBytes,
-		lrs: []float64{def.LR}, batches: []int{def.BatchSize}, optimizers: []string{zoo.OptimizerSGD}}
+	o := &options{cfg: def, maxData: loader.DefaultMaxBytes, settings: zoo.Settings{}}
 	var datasets []string = []string{loader.MNIST.Name}
 	fs := flag.NewFlagSet("zoo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by run, as one line
 	fs.StringVar(&o.models, "model", "all", "models to train: a name, a comma-separated `list`, or all")
-	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training epochs")
-	fs.Var(floatList{&o.lrs}, "lr", "learning `rates`, comma-separated: one run for each (default 0.1)")
-	fs.Var(intList{&o.batches}, "batch", "training batch `sizes`, comma-separated (default 100)")
-	fs.Var(stringList{&o.optimizers}, "optimizer", "`optimizers`, comma-separated: "+strings.Join(zoo.Optimizers, ", ")+" (default sgd, the course's)")
-	fs.Float64Var(&o.cfg.Momentum, "momentum", 0, "SGD's momentum (the momentum optimizer: 0.9 when not given)")
-	fs.Float64Var(&o.cfg.Dampening, "dampening", 0, "SGD's momentum dampening")
-	fs.BoolVar(&o.cfg.Nesterov, "nesterov", false, "Nesterov momentum")
-	fs.Float64Var(&o.cfg.WeightDecay, "weight-decay", 0, "weight decay (L2 for sgd and adam, decoupled for adamw)")
-	fs.Var(betas{&o.cfg}, "betas", "Adam's `b1,b2` (default 0.9,0.999)")
-	fs.Float64Var(&o.cfg.Eps, "eps", 0, "Adam's eps (default 1e-8)")
-	fs.StringVar(&o.cfg.Schedule, "schedule", "", "learning rate `schedule` over epochs: step or cosine (default: constant)")
+	// Flags not given leave each model's recipe (zoo.Architecture.Recipe) as it is; the
+	// course's seven have the course's protocol.
+	// Defined with 0 so that the help says the recipe's default once (flag
+	// prints no zero default); the value not given stays the course's.
+	fs.IntVar(&o.cfg.Epochs, "epochs", 0, "training epochs (default: the model's recipe; the course's 5)")
+	o.cfg.Epochs = def.Epochs
+	fs.Var(floatList{&o.lrs}, "lr", "learning `rates`, comma-separated: one run for each (default: the model's recipe; the course's 0.1)")
+	fs.Var(intList{&o.batches}, "batch", "training batch `sizes`, comma-separated (default: the model's recipe; the course's 100)")
+	fs.Var(stringList{&o.optimizers}, "optimizer", "`optimizers`, comma-separated: "+strings.Join(zoo.OptimizerNames(), ", ")+" (default: the model's recipe; the course's sgd)")
+	optimizerFlags(fs, o.settings)
+	fs.Float64Var(&o.cfg.WeightDecay, "weight-decay", 0, "weight decay (L2 for sgd, adam and rmsprop, decoupled for adamw)")
+	fs.Var(betas{o.settings}, "betas", "Adam's `b1,b2` (-beta1 and -beta2 at once; default 0.9,0.999)")
+	fs.StringVar(&o.cfg.Schedule, "schedule", "", "learning rate `schedule`: step, cosine (over epochs) or onecycle (every batch) (default: the model's recipe; the course's constant)")
 	fs.IntVar(&o.cfg.StepSize, "step-size", 0, "the step schedule's epochs between decays")
-	fs.Float64Var(&o.cfg.Gamma, "gamma", 0, "the step schedule's decay factor (default 0.1)")
-	fs.IntVar(&o.cfg.WarmupEpochs, "warmup", 0, "`epochs` of linear learning-rate warm-up")
+	fs.Float64Var(&o.cfg.Gamma, "gamma", 0, fmt.Sprintf("the step schedule's decay factor (default %v)", zoo.DefaultGamma))
+	fs.Float64Var(&o.cfg.PctStart, "pct-start", 0, fmt.Sprintf("the one-cycle schedule's fraction of steps rising to -lr (default %v)", zoo.DefaultPctStart))
+	fs.Float64Var(&o.cfg.DivFactor, "div-factor", 0, fmt.Sprintf("the one-cycle schedule starts at -lr / div-factor (default %v)", zoo.DefaultDivFactor))
+	fs.Float64Var(&o.cfg.FinalDivFactor, "final-div-factor", 0, fmt.Sprintf("the one-cycle schedule ends at its start / final-div-factor (default %v)", zoo.DefaultFinalDivFactor))
+	fs.IntVar(&o.cfg.WarmupEpochs, "warmup", 0, "`epochs` of linear learning-rate warm-up (step and cosine schedules)")
+	fs.IntVar(&o.cfg.CropPadding, "crop-padding", 0, "train on random crops: images padded by `pixels` of zeros, cut back at random, as torchvision's RandomCrop(size, padding) (0: none)")
+	fs.Float64Var(&o.cfg.ClipGradNorm, "clip-grad-norm", 0, "clip each step's gradients to this global L2 `norm`, as torch.nn.utils.clip_grad_norm_ (0: none)")
 	seed := fs.Int64("seed", 0, "seed of initialisation and shuffling")
 	fs.Var(seedList{&o.seeds}, "seeds", "comma-separated `seeds`, each once: one run per model and seed (e.g. 0,1,2)")
 	repeats := fs.Int("repeats", 0, "runs per model, with seeds -seed, -seed+1, ...")
@@ -268,7 +260,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.cfg.EvalEveryEpoch, "eval-every-epoch", false, "evaluate the test set after every epoch (learning curves)")
 	fs.IntVar(&o.cfg.TrainSamples, "train-samples", 0, "train on the first N training samples only (0: all), for quick runs")
 	fs.IntVar(&o.cfg.TestSamples, "test-samples", 0, "evaluate on the first N test samples only (0: all)")
-	fs.Var(stringList{&datasets}, "dataset", "`datasets`, comma-separated: catalog names ("+strings.Join(loader.Names(), ", ")+") or folders holding four IDX files (default mnist)")
+	fs.Var(stringList{&datasets}, "dataset", "`datasets`, comma-separated: catalog names ("+strings.Join(loader.Names(), ", ")+") or folders holding four IDX files")
 	fs.StringVar(&o.folder.TrainImages, "train-images", "", "with -dataset DIR: training images file in DIR (default "+loader.MNIST.TrainImages.Name+")")
 	fs.StringVar(&o.folder.TrainLabels, "train-labels", "", "with -dataset DIR: training labels file in DIR (default "+loader.MNIST.TrainLabels.Name+")")
 	fs.StringVar(&o.folder.TestImages, "test-images", "", "with -dataset DIR: test images file in DIR (default "+loader.MNIST.TestImages.Name+")")
@@ -301,6 +293,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.set = set
 	o.modelSet = set["model"]
 	o.command = strings.Join(append([]string{"zoo"}, args...), " ")
 	switch {
@@ -334,7 +327,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := o.setDownload(*idle, *retries, set); err != nil {
 		return nil, err
 	}
-	grid := len(o.lrs) * len(o.batches) * len(o.optimizers) * len(o.datasets)
+	grid := o.configsPerModel() * len(o.datasets)
 	if o.load != "" {
 		if set["resume"] || set["save"] || len(o.seeds) > 1 || set["eval-every-epoch"] || grid > 1 || set["shard"] || set["plan"] {
 			return nil, errors.New("-load evaluates given weights: it takes no -resume, -save, -seeds, -repeats, -eval-every-epoch, -shard, -plan or lists")
@@ -343,28 +336,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.list && len(o.datasets) > 1 {
 		return nil, errors.New("-list describes one dataset")
 	}
-	// Every combination must be a valid configuration: checked now, not
-	// after the first runs of a sweep.
-	for _, lr := range o.lrs {
-		for _, batch := range o.batches {
-			for _, opt := range o.optimizers {
-				if err := o.configFor(opt, lr, batch).Validate(); err != nil {
-					return nil, err
-				}
-			}
+	for _, name := range o.optimizers {
+		if _, err := zoo.LookupOptimizer(name); err != nil {
+			return nil, err
 		}
 	}
+	// Every combination of every model is checked before the first run
+	// (buildPlan).
 	return o, nil
-}
-
-// configFor is the shared settings with one value of each list.
-func (o *options) configFor(optimizer string, lr float64, batch int) zoo.Config {
-	cfg := o.cfg
-	cfg.Optimizer, cfg.LR, cfg.BatchSize = optimizer, lr, batch
-	if optimizer == zoo.OptimizerSGD {
-		cfg.Optimizer = "" // the course's plain SGD records as it always has
-	}
-	return cfg
 }
 
 // maxGrid bounds each list flag.

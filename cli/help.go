@@ -7,21 +7,41 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
 
-// commandsUsage lists the command's forms.
-const commandsUsage = `usage: zoo [flags]                 train and compare models (zoo -h: the flags)
-       zoo predict [flags] IMAGE...  classify pictures with the pretrained models
-       zoo serve [flags]             a page to draw digits on, every model answering
-       zoo inspect [flags] -out DIR  pictures of what a model learnt
-       zoo export -out DIR           the models as ONNX files (zoo help export)
-       zoo report [-out DIR] FILE... a report of results files
-       zoo compare A B               two results files side by side
-       zoo help [command]            this, or a command's flags
-       zoo version                   the zoo's version
-`
+// commands are the command's forms, each with what it does.
+var commands = []struct{ form, what string }{
+	{"zoo [flags]", "train and compare models (zoo -h: the flags)"},
+	{"zoo predict [flags] IMAGE...", "classify pictures with the pretrained models"},
+	{"zoo serve [flags]", "a page to draw digits on, every model answering"},
+	{"zoo inspect [flags] -out DIR", "pictures of what a model learnt"},
+	{"zoo export -out DIR", "the models as ONNX files (zoo help export)"},
+	{"zoo report [-out DIR] FILE...", "a report of results files"},
+	{"zoo compare A B", "two results files side by side"},
+	{"zoo help [command]", "this, or a command's flags"},
+	{"zoo version", "the zoo's version"},
+}
+
+// commandsUsage lists the command's forms, their descriptions in one
+// column two spaces after the longest form.
+var commandsUsage = func() string {
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.form))
+	}
+	var b strings.Builder
+	for i, c := range commands {
+		prefix := "       "
+		if i == 0 {
+			prefix = "usage: "
+		}
+		fmt.Fprintf(&b, "%s%-*s  %s\n", prefix, width, c.form, c.what)
+	}
+	return b.String()
+}()
 
 // runHelp is "zoo help [command]": the usage on stdout.
 func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {

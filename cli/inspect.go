@@ -34,7 +34,7 @@ const wrongCols, wrongRows = 6, 4
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo inspect", flag.ContinueOnError)
 	model := fs.String("model", "cnn2", "the pretrained `model` to draw (with -load: the architecture of its weights)")
-	load := fs.String("load", "", "safetensors weights `file` to draw instead of a pretrained model (the model is read from the file unless -model is given)")
+	load := fs.String("load", "", "weights `file` to draw instead of a pretrained model, safetensors or ONNX (the model is read from the file unless -model is given)")
 	imagePath := fs.String("image", "", "PNG, JPEG or GIF `image` whose feature maps to draw (- reads stdin; default: the first test image)")
 	out := fs.String("out", "", "`folder` to write the pictures into (created if needed)")
 	testSamples := fs.Int("test-samples", 0, "use the first N test images only (0: all)")
@@ -55,7 +55,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	var ps []predictor
 	if err == nil {
-		ps, err = predictors(*model, set["model"], *load)
+		ps, err = predictors(ctx, *model, set["model"], *load)
 	}
 	if err == nil && len(ps) != 1 {
 		err = errors.New("inspect draws one model: give one -model")
@@ -64,16 +64,18 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		p.p.Close() // the model is kept; a predictor for batches is made below
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "zoo: inspect: %v (usage: %s)\n", err, inspectUsage)
-		return exitUsage
+		return loadFailed(ctx, err, func(f string, a ...any) { fmt.Fprintf(stderr, f, a...) }, "inspect", inspectUsage, *load)
 	}
 	in := &inspection{name: ps[0].name, classes: ps[0].classes, trainedOn: ps[0].dataset, m: ps[0].p.Model(), stdout: stdout, stderr: stderr}
 
 	var x []float32 // the image of the feature maps, when given
 	if *imagePath != "" {
-		img, err := readImageFile(*imagePath, stdin)
+		img, err := readImageFile(ctx, *imagePath, stdin)
 		if err == nil {
 			x, err = zoo.ImageInput(img, in.m.Input)
+		}
+		if ctx.Err() != nil {
+			return in.failed(ctx, "reading -image "+*imagePath, err)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "zoo: inspect: -image %s: %v\n", *imagePath, err)

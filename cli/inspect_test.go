@@ -3,27 +3,20 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/gorgonia-zoo/zoo/loader"
 )
 
-// needMNIST skips a test when MNIST is neither beside the repository nor
-// in the module cache: the command would download it.
+// needMNIST ends a test (mnisttest.Missing) when MNIST is neither beside
+// the repository nor in the module cache: the command would download it.
 func needMNIST(t *testing.T) {
 	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if a := mnistArgs(); a != nil {
-		opts.Dir = a[1]
-	}
-	if _, err := loader.Load(context.Background(), loader.MNIST, opts); err != nil {
-		t.Skip("MNIST not available:", err)
-	}
+	mnisttest.Split(t)
 }
 
 // TestInspectWritesItsPictures runs "zoo inspect" in process on a part of
@@ -99,7 +92,7 @@ func TestInspectFailures(t *testing.T) {
 		{"an argument", nil, []string{"-out", out, "extra"}, exitUsage, `zoo: inspect: unexpected argument "extra"`},
 		{"negative samples", nil, []string{"-out", out, "-test-samples", "-1"}, exitUsage, "zoo: inspect: -test-samples must not be negative"},
 		{"unknown flag", nil, []string{"-out", out, "-top", "3"}, exitUsage, "zoo: inspect: flag provided but not defined: -top"},
-		{"missing weights", nil, []string{"-out", out, "-load", filepath.Join(out, "none.safetensors")}, exitUsage, "zoo: inspect: "},
+		{"missing weights", nil, []string{"-out", out, "-load", filepath.Join(out, "none.safetensors")}, exitFailed, "zoo: inspect: loading weights: "},
 		{"missing image", nil, []string{"-out", out, "-image", filepath.Join(out, "none.png")}, exitFailed, "zoo: inspect: -image " + filepath.Join(out, "none.png") + ": no such file"},
 		{"interrupted", cancelled, append([]string{"-out", out}, mnistArgs()...), exitInterrupted, "zoo: inspect: interrupted while "},
 	}

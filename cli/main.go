@@ -39,6 +39,8 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/gorgonia-zoo/zoo/internal/safetensors"
 )
 
 // Main runs the zoo's command with args (os.Args[1:] in a program) and
@@ -60,6 +62,7 @@ func Main(args []string) int {
 		// Records are whole lines written at once, so stopping now loses
 		// at most the run in progress, which a first signal loses too.
 		s = <-signals
+		safetensors.RemoveTemporaries() // a save cut short leaves no file
 		fmt.Fprintln(os.Stderr, "zoo: stopped at once by a second signal")
 		os.Exit(exitCode(s))
 	}()

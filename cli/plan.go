@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
@@ -24,20 +26,30 @@ type planned struct {
 
 // buildPlan is the product of the lists, in a fixed order: dataset, model,
 // optimizer, learning rate, batch size, seed (the last varies fastest), so
-// that each dataset is read once.
+// that each dataset is read once. A list not given is the model's recipe's
+// one value. Every run's configuration is checked: an invalid one fails
+// the plan before anything is trained.
 func (o *options) buildPlan(archs []zoo.Architecture) ([]planned, error) {
-	n := int64(len(o.datasets)) * int64(len(archs)) * int64(len(o.optimizers)) * int64(len(o.lrs)) * int64(len(o.batches)) * int64(len(o.seeds))
+	n := int64(0)
+	for _, a := range archs {
+		optimizers, lrs, batches := o.grid(a)
+		n += int64(len(o.datasets)) * int64(len(optimizers)) * int64(len(lrs)) * int64(len(batches)) * int64(len(o.seeds))
+	}
 	if n > maxRuns {
 		return nil, fmt.Errorf("the plan has %d runs, more than the %d one invocation takes", n, maxRuns)
 	}
 	plan := make([]planned, 0, n)
 	for d := range o.datasets {
 		for _, a := range archs {
-			for _, opt := range o.optimizers {
-				for _, lr := range o.lrs {
-					for _, batch := range o.batches {
+			optimizers, lrs, batches := o.grid(a)
+			for _, opt := range optimizers {
+				for _, lr := range lrs {
+					for _, batch := range batches {
+						cfg := o.configFor(a, opt, lr, batch)
+						if err := cfg.Validate(); err != nil {
+							return nil, fmt.Errorf("%s: %w", a.Name, err)
+						}
 						for _, seed := range o.seeds {
-							cfg := o.configFor(opt, lr, batch)
 							cfg.Seed = seed
 							plan = append(plan, planned{index: len(plan), dataset: d, arch: a, cfg: cfg})
 						}
@@ -58,6 +70,32 @@ func (p planned) cost() float64 {
 		samples = 60000
 	}
 	return p.arch.RelativeCost() * float64(samples) * float64(p.cfg.Epochs)
+}
+
+// model1SamplesPerSecond is about model1's training speed in the README's
+// results table (a 2-core Xeon with AVX-512, the default build): -plan turns
+// costs into times with it.
+const model1SamplesPerSecond = 130_000
+
+// estimatedTime is a cost as training time at model1SamplesPerSecond.
+func estimatedTime(cost float64) time.Duration {
+	return time.Duration(cost / model1SamplesPerSecond * float64(time.Second))
+}
+
+// roughDuration writes d to two significant places at most: "0.4s",
+// "12s", "3m20s", "2h05m".
+func roughDuration(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // shard is part I of N of a plan, counting from 0.
@@ -81,8 +119,11 @@ func parseShard(v string, getenv func(string) string) (shard, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return shard{}, fmt.Errorf("-shard %q is not i/n (like 0/4) or auto", v)
 	}
-	if n < 1 || n > maxRuns || i < 0 || i >= n {
-		return shard{}, fmt.Errorf("-shard %s: want 0 ≤ i < n, parts counted from 0", v)
+	if n < 1 || n > maxRuns {
+		return shard{}, fmt.Errorf("-shard %s: n = %d parts: want 1 to %d (a plan has at most %d runs)", v, n, maxRuns, maxRuns)
+	}
+	if i < 0 || i >= n {
+		return shard{}, fmt.Errorf("-shard %s: i = %d: want 0 ≤ i < n = %d, parts counted from 0", v, i, n)
 	}
 	return shard{i, n}, nil
 }
@@ -162,23 +203,24 @@ func autoShard(getenv func(string) string) (shard, error) {
 // first, each to the part with the least cost so far (the lowest-numbered
 // on ties); each part keeps the plan's order. The same plan and n always
 // give the same parts, and together they are the plan, each run once.
+// The parts are kept in a heap: O(r log r) for r runs, whatever n (only
+// the first r parts can receive a run, as the lowest-numbered empty part
+// is chosen while there is one).
 func assign(plan []planned, n int) [][]planned {
 	order := make([]int, len(plan))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return plan[order[a]].cost() > plan[order[b]].cost() })
-	load := make([]float64, n)
+	loads := make(partLoads, min(n, len(plan)))
+	for p := range loads {
+		loads[p].part = p // zero loads in part order: already a heap
+	}
 	owner := make([]int, len(plan))
 	for _, i := range order {
-		best := 0
-		for p := 1; p < n; p++ {
-			if load[p] < load[best] {
-				best = p
-			}
-		}
-		load[best] += plan[i].cost()
-		owner[i] = best
+		owner[i] = loads[0].part
+		loads[0].load += plan[i].cost()
+		heap.Fix(&loads, 0)
 	}
 	parts := make([][]planned, n)
 	for i, p := range plan {
@@ -187,9 +229,23 @@ func assign(plan []planned, n int) [][]planned {
 	return parts
 }
 
+// partLoads is a min-heap of parts by load, then part number.
+type partLoads []struct {
+	load float64
+	part int
+}
+
+func (h partLoads) Len() int { return len(h) }
+func (h partLoads) Less(a, b int) bool {
+	return h[a].load < h[b].load || (h[a].load == h[b].load && h[a].part < h[b].part)
+}
+func (h partLoads) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *partLoads) Push(x any)   { panic("partLoads: fixed size") }
+func (h *partLoads) Pop() any     { panic("partLoads: fixed size") }
+
 // printPlan writes one line per run: its place in the plan, dataset,
 // model, optimizer, learning rate, batch, seed, configuration hash and
-// estimated cost.
+// estimated training time, then the total (at model1SamplesPerSecond).
 func (c *command) printPlan(ctx context.Context, runs []planned, total int, s *shard) int {
 	names := make([]string, len(c.o.datasets))
 	for i, d := range c.o.datasets {
@@ -209,17 +265,13 @@ func (c *command) printPlan(ctx context.Context, runs []planned, total int, s *s
 	if s != nil {
 		what = fmt.Sprintf("shard %s: %d of %d runs", s, len(runs), total)
 	}
-	fmt.Fprintf(w, "# %s\n#\tDATASET\tMODEL\tOPTIMIZER\tLR\tBATCH\tSEED\tCONFIG\tCOST\n", what)
+	fmt.Fprintf(w, "# %s\n#\tDATASET\tMODEL\tOPTIMIZER\tLR\tBATCH\tSEED\tCONFIG\tTIME\n", what)
 	var sum float64
 	for _, p := range runs {
-		opt := p.cfg.Optimizer
-		if opt == "" {
-			opt = zoo.OptimizerSGD
-		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%g\t%d\t%d\t%s\t%.3g\n", p.index, names[p.dataset], p.arch.Name, opt, p.cfg.LR, p.cfg.BatchSize, p.cfg.Seed, zoo.ConfigHash(names[p.dataset], p.cfg), p.cost())
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%g\t%d\t%d\t%s\t%s\n", p.index, names[p.dataset], p.arch.Name, p.cfg.OptimizerName(), p.cfg.LR, p.cfg.BatchSize, p.cfg.Seed, zoo.ConfigHash(names[p.dataset], p.cfg), roughDuration(estimatedTime(p.cost())))
 		sum += p.cost()
 	}
-	fmt.Fprintf(w, "# estimated cost %.3g (model1-samples)\n", sum)
+	fmt.Fprintf(w, "# estimated training time %s, one run after another (model1 at %d samples/s, as on the README's 2-core Xeon)\n", roughDuration(estimatedTime(sum)), model1SamplesPerSecond)
 	if err := w.Flush(); err != nil {
 		return c.failed(ctx, "printing the plan", err)
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"math/rand"
+	"sort"
 	"strings"
 	"testing"
 
@@ -54,7 +56,7 @@ func TestPlanIsTheProduct(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-plan", "-optimizer", "sgd,rmsprop"}, `unknown optimizer "rmsprop"`},
+		{[]string{"-plan", "-optimizer", "sgd,lion"}, `unknown optimizer "lion"`},
 		{[]string{"-plan", "-lr", "0.1,x"}, `"x" is not a number`},
 		{[]string{"-plan", "-shard", "4/4"}, "want 0 ≤ i < n"},
 		{[]string{"-plan", "-dataset", "mnist,mnist"}, "dataset mnist is given twice"},
@@ -72,19 +74,15 @@ func TestPlanIsTheProduct(t *testing.T) {
 func TestShardsPartitionThePlan(t *testing.T) {
 	o := &options{cfg: zoo.DefaultConfig(), lrs: []float64{0.1}, batches: []int{100},
 		optimizers: []string{"sgd", "adam"}, seeds: []int64{0, 1, 2}, datasets: []dataset{{}}}
-	o.cfg.Epochs = 1
+	o.cfg.Epochs, o.set = 1, map[string]bool{"epochs": true}
 	var archs []zoo.Architecture
-	for _, n := range zoo.Names()[:7] {
+	for _, n := range zoo.CourseModels() {
 		a, _ := zoo.Lookup(n)
 		archs = append(archs, a)
 	}
 	plan, err := o.buildPlan(archs)
 	if err != nil || len(plan) != 42 {
 		t.Fatalf("%d runs, %v", len(plan), err)
-	}
-	maxCost := 0.0
-	for _, p := range plan {
-		maxCost = max(maxCost, p.cost())
 	}
 	for n := 1; n <= 9; n++ {
 		parts := assign(plan, n)
@@ -113,8 +111,63 @@ func TestShardsPartitionThePlan(t *testing.T) {
 				t.Errorf("n=%d: run %d in %d parts", n, i, k)
 			}
 		}
-		if hi-lo > maxCost {
-			t.Errorf("n=%d: loads from %.3g to %.3g: more apart than one run", n, lo, hi)
+		// Costliest first, each to the least-loaded part: the last run a
+		// part received went to it when it was the lightest, and it is that
+		// part's cheapest, so the heaviest part exceeds the lightest by at
+		// most its own cheapest run. Cheapest first breaks this (its last
+		// run is its costliest).
+		heaviest := 0
+		for k := range parts {
+			if partLoad(parts[k]) > partLoad(parts[heaviest]) {
+				heaviest = k
+			}
+		}
+		cheapest := 1e300
+		for _, p := range parts[heaviest] {
+			cheapest = min(cheapest, p.cost())
+		}
+		if n > 1 && hi-lo > cheapest*(1+1e-12) {
+			t.Errorf("n=%d: loads from %.4g to %.4g, more apart than the heaviest part's cheapest run (%.4g)", n, lo, hi, cheapest)
+		}
+	}
+}
+
+// partLoad is the summed cost of a part's runs.
+func partLoad(part []planned) float64 {
+	load := 0.0
+	for _, p := range part {
+		load += p.cost()
+	}
+	return load
+}
+
+// TestAssignPinned: runs of costs 1 to 8 into 3 parts, worked by hand
+// (costliest first, each to the least-loaded part, the lowest-numbered on
+// ties): 8→0, 7→1, 6→2, 5→2, 4→1, 3→0, 2→0 (all at 11), 1→1. Loads 13,
+// 12, 11 against an ideal of 12; cheapest first would give 12, 15, 9.
+func TestAssignPinned(t *testing.T) {
+	a, err := zoo.Lookup("model1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []planned
+	for i := range 8 {
+		cfg := zoo.DefaultConfig()
+		cfg.Epochs, cfg.TrainSamples = 1, i+1 // cost ∝ i+1
+		plan = append(plan, planned{index: i, arch: a, cfg: cfg})
+	}
+	want := [][]int{{1, 2, 7}, {0, 3, 6}, {4, 5}} // plan indices, cost index+1
+	parts := assign(plan, 3)
+	if len(parts) != len(want) {
+		t.Fatalf("%d parts, want %d", len(parts), len(want))
+	}
+	for k, part := range parts {
+		var got []int
+		for _, p := range part {
+			got = append(got, p.index)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want[k]) {
+			t.Errorf("part %d holds runs %v, want %v", k, got, want[k])
 		}
 	}
 }
@@ -146,7 +199,9 @@ func TestParseShard(t *testing.T) {
 		{"auto", env("SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_MIN", "2", "SLURM_ARRAY_TASK_MAX", "2", "SLURM_ARRAY_TASK_COUNT", "1", "ZOO_SHARDS", "4"), shard{2, 4}, ""},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "2", "ZOO_SHARDS", "4"), shard{3, 4}, ""},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "4", "ZOO_SHARDS", "4"), shard{}, "task ids are the shards, 0 to 3"},
-		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "0"), shard{}, "want 0 ≤ i < n"},
+		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "0"), shard{}, "n = 0 parts: want 1 to 1000000"},
+		{"0/1000000000", env(), shard{}, "-shard 0/1000000000: n = 1000000000 parts: want 1 to 1000000 (a plan has at most 1000000 runs)"},
+		{"7/4", env(), shard{}, "i = 7: want 0 ≤ i < n = 4"},
 		{"auto", env("SLURM_ARRAY_TASK_ID", "0", "ZOO_SHARDS", "four"), shard{}, "$ZOO_SHARDS=\"four\" is not an integer"},
 		{"auto", env("JOB_COMPLETION_INDEX", "3", "ZOO_SHARDS", "5"), shard{3, 5}, ""},
 		{"auto", env("JOB_COMPLETION_INDEX", "3"), shard{}, "set ZOO_SHARDS"},
@@ -167,5 +222,80 @@ func TestParseShard(t *testing.T) {
 	}
 	if s := (shard{2, 4}); shardOut("sweep/r-{shard}.jsonl", &s) != "sweep/r-2-of-4.jsonl" || shardOut("r.jsonl", nil) != "r.jsonl" {
 		t.Error("shardOut")
+	}
+}
+
+// assignByScan is assign as it was, scanning every part for each run: the
+// reference the heap must agree with.
+func assignByScan(plan []planned, n int) [][]planned {
+	order := make([]int, len(plan))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return plan[order[a]].cost() > plan[order[b]].cost() })
+	load := make([]float64, n)
+	owner := make([]int, len(plan))
+	for _, i := range order {
+		best := 0
+		for p := 1; p < n; p++ {
+			if load[p] < load[best] {
+				best = p
+			}
+		}
+		load[best] += plan[i].cost()
+		owner[i] = best
+	}
+	parts := make([][]planned, n)
+	for i, p := range plan {
+		parts[owner[i]] = append(parts[owner[i]], p)
+	}
+	return parts
+}
+
+// TestAssignByHeap: the heap gives the parts the scan gave, ties and all,
+// for plans of equal and of varied costs and any n, more parts than runs
+// included; and a plan of 20,000 runs in 20,000 parts is one run a part.
+func TestAssignByHeap(t *testing.T) {
+	a, _ := zoo.Lookup("model1")
+	rng := rand.New(rand.NewSource(1))
+	plan := func(runs int, varied bool) []planned {
+		var p []planned
+		for i := range runs {
+			cfg := zoo.DefaultConfig()
+			cfg.TrainSamples = 1000
+			if varied {
+				cfg.TrainSamples = 1 + rng.Intn(5)*250
+			}
+			p = append(p, planned{index: i, arch: a, cfg: cfg})
+		}
+		return p
+	}
+	for _, runs := range []int{0, 1, 7, 40} {
+		for _, varied := range []bool{false, true} {
+			p := plan(runs, varied)
+			for n := 1; n <= 45; n++ {
+				got, want := assign(p, n), assignByScan(p, n)
+				if len(got) != n {
+					t.Fatalf("%d runs, n=%d: %d parts", runs, n, len(got))
+				}
+				for k := range want {
+					if len(got[k]) != len(want[k]) {
+						t.Fatalf("%d runs (varied %v), n=%d: part %d has %d runs, the scan gave %d", runs, varied, n, k, len(got[k]), len(want[k]))
+					}
+					for j := range want[k] {
+						if got[k][j].index != want[k][j].index {
+							t.Fatalf("%d runs (varied %v), n=%d: part %d differs from the scan's", runs, varied, n, k)
+						}
+					}
+				}
+			}
+		}
+	}
+	const big = 20000
+	parts := assign(plan(big, true), big)
+	for k, part := range parts {
+		if len(part) != 1 {
+			t.Fatalf("part %d of %d holds %d runs, want 1", k, big, len(part))
+		}
 	}
 }

@@ -50,11 +50,10 @@ func runPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var ps []predictor
 	if err == nil {
-		ps, err = predictors(*models, set["model"], *load)
+		ps, err = predictors(ctx, *models, set["model"], *load)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "zoo: predict: %v (usage: %s)\n", err, predictUsage)
-		return exitUsage
+		return loadFailed(ctx, err, func(f string, a ...any) { fmt.Fprintf(stderr, f, a...) }, "predict", predictUsage, *load)
 	}
 	defer func() {
 		for _, p := range ps {
@@ -77,7 +76,14 @@ func runPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(stderr, "zoo: predict: interrupted before %s\n", file)
 			return exitInterrupted
 		}
-		img, err := readImageFile(file, stdin)
+		img, err := readImageFile(ctx, file, stdin)
+		if ctx.Err() != nil {
+			if table != nil {
+				table.Flush()
+			}
+			fmt.Fprintf(stderr, "zoo: predict: interrupted while reading %s\n", file)
+			return exitInterrupted
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "zoo: predict: %s: %v\n", file, err)
 			code = exitFailed
@@ -137,7 +143,10 @@ func (p predictor) topK(pr zoo.Prediction, k int) string {
 
 // predictors makes the models to ask: the pretrained ones named by spec,
 // or the weights in load (named by the file, or by spec when given).
-func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
+//
+// Failures to load are *loadError; a cancelled ctx ends the loading at
+// once with ctx's error.
+func predictors(ctx context.Context, spec string, specGiven bool, load string) ([]predictor, error) {
 	var models []*zoo.Model
 	var datasets []string
 	switch {
@@ -153,9 +162,12 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 			}
 			arch = &archs[0]
 		}
-		m, p, err := openWeights(load, arch)
+		m, p, err := openWeightsContext(ctx, load, arch)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
-			return nil, err
+			return nil, &loadError{err}
 		}
 		models, datasets = append(models, m), append(datasets, p.Dataset)
 	default:
@@ -166,7 +178,7 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 		for _, a := range archs {
 			m, p, err := pretrained.Open(a.Name)
 			if err != nil {
-				return nil, err
+				return nil, &loadError{err}
 			}
 			models, datasets = append(models, m), append(datasets, p.Dataset)
 		}
@@ -175,7 +187,7 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 	for i, m := range models {
 		p, err := m.NewPredictor(1)
 		if err != nil {
-			return nil, err
+			return nil, &loadError{err}
 		}
 		var classes []string
 		if e, err := loader.Lookup(datasets[i]); err == nil && e.Classes == m.Input.Classes {
@@ -186,10 +198,11 @@ func predictors(spec string, specGiven bool, load string) ([]predictor, error) {
 	return ps, nil
 }
 
-// readImageFile reads an image from a regular file, or from stdin for "-".
-func readImageFile(path string, stdin io.Reader) (image.Image, error) {
+// readImageFile reads an image from a regular file, or from stdin for "-",
+// until ctx is done: a read that waits on stdin ends then too.
+func readImageFile(ctx context.Context, path string, stdin io.Reader) (image.Image, error) {
 	if path == "-" {
-		return zoo.ReadImage(stdin)
+		return zoo.ReadImage(inputfile.Interruptible(ctx, stdin))
 	}
 	f, _, err := inputfile.Open(path)
 	var nr *inputfile.NotRegularError
@@ -203,5 +216,5 @@ func readImageFile(path string, stdin io.Reader) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return zoo.ReadImage(f)
+	return zoo.ReadImage(inputfile.WithContext(ctx, f))
 }

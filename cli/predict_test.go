@@ -2,8 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/gorgonia-zoo/zoo/loader"
 )
 
 // digitPNGs writes MNIST test images as the pictures people make: dark ink
@@ -20,14 +18,7 @@ import (
 // returns their paths and labels.
 func digitPNGs(t *testing.T, n int) ([]string, []int) {
 	t.Helper()
-	opts := loader.Options{NoDownload: true}
-	if a := mnistArgs(); a != nil {
-		opts.Dir = a[1]
-	}
-	data, err := loader.Load(context.Background(), loader.MNIST, opts)
-	if err != nil {
-		t.Skip("MNIST not available:", err)
-	}
+	data := mnisttest.Split(t)
 	dir := t.TempDir()
 	var paths []string
 	var labels []int

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/gorgonia-zoo/zoo/internal/safetensors"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/pretrained"
@@ -166,8 +168,9 @@ func (c *command) logf(format string, args ...any) {
 	}
 }
 
-// loadDataset loads dataset d and checks the batch sizes against it.
-func (c *command) loadDataset(ctx context.Context, d dataset) int {
+// loadDataset loads dataset d and checks the batch sizes of the runs on it
+// against it.
+func (c *command) loadDataset(ctx context.Context, d dataset, runs []planned) int {
 	c.data = nil // the previous dataset's memory goes first
 	var progress func(string, int64, int64)
 	if c.mode == progressBar || c.o.verbose {
@@ -177,9 +180,9 @@ func (c *command) loadDataset(ctx context.Context, d dataset) int {
 	if err != nil {
 		return c.failed(ctx, "loading "+d.name(), err)
 	}
-	for _, batch := range c.o.batches {
-		if n := data.Train.Head(c.o.cfg.TrainSamples).N; batch > n {
-			fmt.Fprintf(c.stderr, "zoo: -batch %d is larger than the %d training samples of %s\n", batch, n, d.name())
+	for _, p := range runs {
+		if n := data.Train.Head(p.cfg.TrainSamples).N; p.cfg.BatchSize > n {
+			fmt.Fprintf(c.stderr, "zoo: %s: batch %d is larger than the %d training samples of %s\n", p.arch.Name, p.cfg.BatchSize, n, d.name())
 			return exitUsage
 		}
 	}
@@ -233,7 +236,7 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	code = exitOK
 	for _, p := range runs {
 		if p.dataset != loaded {
-			if code := c.loadDataset(ctx, c.o.datasets[p.dataset]); code != exitOK {
+			if code := c.loadDataset(ctx, c.o.datasets[p.dataset], runsOn(runs, p.dataset)); code != exitOK {
 				table.print(c.stdout)
 				return code
 			}
@@ -247,7 +250,7 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 		}
 		rec, err := c.trainOne(ctx, a, cfg)
 		if ctx.Err() != nil {
-			fmt.Fprintf(c.stderr, "zoo: interrupted during %s (seed %d); the %d finished runs are in %s; -resume goes on from there\n", a.Name, seed, table.runs(), c.results.Path())
+			fmt.Fprintln(c.stderr, interruptedLine(a.Name, seed, table.runs(), c.results.Path()))
 			table.print(c.stdout)
 			return exitInterrupted
 		}
@@ -267,6 +270,17 @@ func (c *command) train(ctx context.Context, archs []zoo.Architecture) int {
 	}
 	table.print(c.stdout)
 	return code
+}
+
+// runsOn are the runs on dataset d.
+func runsOn(runs []planned, d int) []planned {
+	var on []planned
+	for _, p := range runs {
+		if p.dataset == d {
+			on = append(on, p)
+		}
+	}
+	return on
 }
 
 // openOutputs opens the results file, reads what it holds for -resume, and
@@ -303,9 +317,18 @@ func (c *command) openOutputs(ctx context.Context) (map[zoo.Key]zoo.Record, int)
 		if err := checkWritableDir(o.save); err != nil {
 			return nil, c.failed(ctx, "checking -save", fmt.Errorf("-save: %w", err))
 		}
+		// A process killed while saving (kill -9) left its temporary file.
+		removed, _ := safetensors.RemoveStaleTemporaries(o.save, staleSave)
+		for _, path := range removed {
+			c.logf("removed %s, left by an interrupted save", path)
+		}
 	}
 	return done, exitOK
 }
+
+// staleSave is the age past which a temporary weights file in the -save
+// folder is a leftover: a save takes milliseconds.
+const staleSave = time.Hour
 
 // checkWritableDir creates dir if needed and checks that a file can be
 // created in it, by creating and removing one.
@@ -327,7 +350,7 @@ func checkWritableDir(dir string) error {
 // errors return no record.
 func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Config) (zoo.Record, error) {
 	dataset := c.data.Train.Name
-	c.rep.start(a.Name, cfg.Seed, cfg, c.data.Train.Head(cfg.TrainSamples).N/cfg.BatchSize)
+	c.rep.start(a.Name, cfg.Seed, cfg)
 	res, model, err := zoo.Run(ctx, a, c.data, cfg, c.rep.update)
 	c.rep.finish()
 	var diverged *zoo.DivergedError
@@ -341,7 +364,7 @@ func (c *command) trainOne(ctx context.Context, a zoo.Architecture, cfg zoo.Conf
 	rec := zoo.NewRecord(res, cfg, dataset, c.env)
 	if c.o.save != "" {
 		name := a.Name
-		if len(c.o.lrs)*len(c.o.batches)*len(c.o.optimizers) > 1 {
+		if c.o.configsPerModel() > 1 {
 			name += "-" + zoo.ConfigHash(dataset, cfg)
 		}
 		if len(c.o.seeds) > 1 {
@@ -388,13 +411,13 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 		}
 		a = &arch
 	}
-	if code := c.loadDataset(ctx, c.o.datasets[0]); code != exitOK {
+	if code := c.loadDataset(ctx, c.o.datasets[0], nil); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
 	m, err := zoo.New(*a, zoo.InputOf(test), 0)
 	if err == nil {
-		err = m.Load(c.o.load)
+		err = interruptibly(ctx, func() error { return m.Load(c.o.load) })
 	}
 	var correct, total int
 	if err == nil {
@@ -411,13 +434,12 @@ func (c *command) evaluateLoaded(ctx context.Context, a *zoo.Architecture) int {
 // architecture (a's, else the one its metadata names or its graph fits),
 // built for the dataset's input.
 func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
-	m, _, err := openWeights(c.o.load, a)
+	m, _, err := openWeightsContext(ctx, c.o.load, a)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "zoo:", err)
-		return exitFailed
+		return c.failed(ctx, "loading "+c.o.load, err)
 	}
 	d := c.o.datasets[0]
-	if code := c.loadDataset(ctx, d); code != exitOK {
+	if code := c.loadDataset(ctx, d, nil); code != exitOK {
 		return code
 	}
 	test := c.data.Test.Head(c.o.cfg.TestSamples)
@@ -432,4 +454,17 @@ func (c *command) evaluateONNX(ctx context.Context, a *zoo.Architecture) int {
 	}
 	fmt.Fprintf(c.stdout, "%s\t%d parameters\tweights %s\ttest accuracy %.2f%% (%d/%d)\n", m.Arch.Name, m.Store.Count(), c.o.load, 100*float64(correct)/float64(total), correct, total)
 	return exitOK
+}
+
+// interruptedLine says which run a signal interrupted and where the runs
+// that finished before it are.
+func interruptedLine(model string, seed int64, finished int, results string) string {
+	line := fmt.Sprintf("zoo: interrupted during %s (seed %d); ", model, seed)
+	switch finished {
+	case 0:
+		return line + "no run finished"
+	case 1:
+		return line + "the one finished run is in " + results + "; -resume goes on from there"
+	}
+	return line + fmt.Sprintf("the %d finished runs are in %s; -resume goes on from there", finished, results)
 }

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,7 +68,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-download-idle-timeout", "45"}, `invalid value "45" for flag -download-idle-timeout`},
 		{[]string{"-download-retries", "-1"}, "-download-retries must be 0 to 100, got -1"},
 		{[]string{"-download-retries", "101"}, "-download-retries must be 0 to 100, got 101"},
-		{[]string{"-batch", "70000"}, "-batch 70000 is larger than the 60000 training samples"},
+		{[]string{"-batch", "70000"}, "batch 70000 is larger than the 60000 training samples"},
 		{[]string{"-batch", "600", "-train-samples", "500"}, "fewer than one batch of 600"},
 	}
 	for _, c := range cases {
@@ -99,12 +101,16 @@ func TestFailedRuns(t *testing.T) {
 	}{
 		{"unwritable results", []string{"-out", filepath.Join(empty, "missing", "r.jsonl")}, "results file"},
 		{"data missing", []string{"-data", empty, "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "train-images-idx3-ubyte.gz"},
-		{"data corrupt", []string{"-data", corruptData(t), "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "train-labels-idx1-ubyte.gz: 16 bytes, want 28881 bytes: the file is corrupt"},
+		{"data corrupt", []string{"-data", "CORRUPT", "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "train-labels-idx1-ubyte.gz: 16 bytes, want 28881 bytes: the file is corrupt"},
 		{"weights missing", []string{"-model", "model1", "-load", filepath.Join(empty, "none.safetensors"), "-out", filepath.Join(t.TempDir(), "r.jsonl")}, "none.safetensors"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append(mnistArgs(), c.args...) // later -data wins
+			if i := slices.Index(args, "CORRUPT"); i >= 0 {
+				// Made here, so that only this case needs the shared MNIST.
+				args[i] = corruptData(t)
+			}
 			code, _, stderr := runCmd(t, args...)
 			if code != exitFailed {
 				t.Errorf("exit code %d, want %d", code, exitFailed)
@@ -125,10 +131,7 @@ func TestFailedRuns(t *testing.T) {
 // saved under the file's name.
 func corruptData(t *testing.T) string {
 	dir := t.TempDir()
-	src := "../../shared/data/mnist"
-	if _, err := os.Stat(src); err != nil {
-		t.Skip("no shared MNIST folder")
-	}
+	src := mnisttest.SharedDir(t)
 	for _, name := range []string{"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {

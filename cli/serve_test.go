@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -191,7 +192,7 @@ func TestServeRefuses(t *testing.T) {
 		{"an argument", []string{"now"}, exitUsage, `unexpected argument "now"`},
 		{"unknown flag", []string{"-port", "80"}, exitUsage, "flag provided but not defined: -port"},
 		{"no value", []string{"-addr"}, exitUsage, "flag needs an argument: -addr"},
-		{"missing weights", []string{"-load", filepath.Join(t.TempDir(), "none.safetensors")}, exitUsage, "none.safetensors"},
+		{"missing weights", []string{"-load", filepath.Join(t.TempDir(), "none.safetensors")}, exitFailed, "none.safetensors"},
 		{"busy port", []string{"-addr", busy.Addr().String()}, exitFailed, "zoo: serve: listen tcp " + busy.Addr().String()},
 		{"bad address", []string{"-addr", "127.0.0.1:http-alt-x"}, exitFailed, "zoo: serve: listen tcp"},
 	}
@@ -216,5 +217,50 @@ func TestServeHelp(t *testing.T) {
 	code, stdout, stderr := runCmd(t, "serve", "-h")
 	if code != exitOK || stdout != "" || !strings.Contains(stderr, "usage: zoo serve") || !strings.Contains(stderr, "-addr address") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// -allow-host and -allow-origin reach the server: a name given is
+// answered and another refused; an origin given may post, another may not.
+func TestServeAllowFlags(t *testing.T) {
+	url, stop := startServe(t, "-addr", "127.0.0.1:0", "-model", "model1", "-allow-host", "mybox", "-allow-origin", "https://app.example", "-max-memory", "64MiB")
+	defer stop()
+	client := &http.Client{Timeout: 2 * time.Minute}
+	for _, c := range []struct {
+		method, host, origin string
+		status               int
+	}{
+		{"GET", "mybox:8080", "", 200},
+		{"GET", "rebound.example", "", 403},
+		{"POST", "", "https://app.example", 200},
+		{"POST", "", "https://evil.example", 403},
+	} {
+		var body io.Reader
+		path := "healthz"
+		if c.method == "POST" {
+			body, path = bytes.NewReader(sevenPNG(t)), "predict"
+		}
+		req, _ := http.NewRequest(c.method, url+path, body)
+		if c.host != "" {
+			req.Host = c.host
+		}
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.status {
+			t.Errorf("%s Host %q Origin %q: %d, want %d", c.method, c.host, c.origin, res.StatusCode, c.status)
+		}
+	}
+	for _, args := range [][]string{{"-max-memory", "0"}, {"-allow-origin", "not an origin"}} {
+		var stdout, stderr bytes.Buffer
+		if code := runServe(context.Background(), append(args, "-addr", "127.0.0.1:0", "-model", "model1"), &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "(usage: ") {
+			t.Errorf("%v: exit %d, %q; want a usage error", args, code, stderr.String())
+		}
 	}
 }

@@ -33,11 +33,7 @@ func (t *resultsTable) add(r zoo.Record) {
 // configLabel names a record's configuration in a sweep's table: dataset
 // (when several), optimizer, learning rate and batch, and the hash.
 func configLabel(r zoo.Record, datasets bool) string {
-	opt := r.Config.Optimizer
-	if opt == "" {
-		opt = zoo.OptimizerSGD
-	}
-	label := fmt.Sprintf("%s lr %g batch %d (%s)", opt, r.Config.LR, r.Config.BatchSize, r.ConfigHash)
+	label := fmt.Sprintf("%s lr %g batch %d (%s)", r.Config.OptimizerName(), r.Config.LR, r.Config.BatchSize, r.ConfigHash)
 	if datasets {
 		label = r.Dataset + " " + label
 	}

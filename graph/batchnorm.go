@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"hash"
 	"math"
 
@@ -35,13 +36,13 @@ func BatchNorm2d(b *Builder, name string, x *G.Node) *G.Node {
 	}
 	c := x.Shape()[1]
 	gamma, err := b.store.param(name+".weight", Learnable, []int{1, c, 1, 1}, []int{c}, false, constant(1))
-	if err != nil {
+	beta, err2 := b.store.param(name+".bias", Learnable, []int{1, c, 1, 1}, []int{c}, false, constant(0))
+	mean, err3 := b.store.param(name+".running_mean", Buffer, []int{c}, []int{c}, false, constant(0))
+	variance, err4 := b.store.param(name+".running_var", Buffer, []int{c}, []int{c}, false, constant(1))
+	if err := cmp.Or(err, err2, err3, err4); err != nil { // a store's limit passed
 		b.fail(err, "batchnorm2d")
 		return nil
 	}
-	beta, _ := b.store.param(name+".bias", Learnable, []int{1, c, 1, 1}, []int{c}, false, constant(0))
-	mean, _ := b.store.param(name+".running_mean", Buffer, []int{c}, []int{c}, false, constant(0))
-	variance, _ := b.store.param(name+".running_var", Buffer, []int{c}, []int{c}, false, constant(1))
 	count := b.store.counter(name + ".num_batches_tracked")
 	op := &batchNormOp{
 		name: name, training: b.mode == Training,

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"math/rand/v2"
 	"testing"
 )
@@ -48,7 +49,7 @@ func BenchmarkPoolForward(b *testing.B) {
 // in GFLOP/s of the product each pass amounts to.
 func BenchmarkConvImplicit(b *testing.B) {
 	if !hasAVX512 {
-		b.Skip("no AVX-512")
+		prereq.NoAVX512(b, "no AVX-512: the implicit path is not used")
 	}
 	for _, g := range []convGeom{
 		{n: 100, c: 1, h: 28, w: 28, o: 16, k: 5, pad: 2, ho: 28, wo: 28},

@@ -48,6 +48,9 @@ type Store struct {
 	seed   int64
 	params []*Param
 	byName map[string]*Param
+	// elements counts the elements of the parameters; limit bounds it
+	// (0: no bound).
+	elements, limit int64
 }
 
 // NewStore returns an empty store of float32 or float64 parameters.
@@ -60,6 +63,13 @@ func (s *Store) Dtype() tensor.Dtype { return s.dtype }
 
 // Seed is the seed initialisation draws from.
 func (s *Store) Seed() int64 { return s.seed }
+
+// Limit makes the store refuse to create parameters of more than n
+// elements in all (n ≤ 0: no bound; the default). A model built for an
+// input that a file declares then fails with an error naming the parameter
+// before its memory is taken, rather than after: a file cannot make the
+// process allocate more than what could fill it.
+func (s *Store) Limit(n int64) { s.limit = n }
 
 // Params lists every parameter and buffer in creation order (PyTorch's
 // state_dict order for the zoo's models).
@@ -117,8 +127,15 @@ func (s *Store) param(name string, kind ParamKind, shape, torchShape []int, tran
 	}
 	size := 1
 	for _, d := range shape {
+		if d < 0 || (d > 0 && size > math.MaxInt32/d) {
+			return nil, errors.Errorf("parameter %s: shape %v has over %d elements", name, shape, math.MaxInt32)
+		}
 		size *= d
 	}
+	if s.limit > 0 && s.elements+int64(size) > s.limit {
+		return nil, errors.Errorf("parameter %s: shape %v takes the parameters past the store's limit of %d elements", name, shape, s.limit)
+	}
+	s.elements += int64(size)
 	vals := make([]float64, size)
 	h := fnv.New64a()
 	h.Write([]byte(name))

@@ -28,6 +28,11 @@ type Batcher struct {
 	size   int
 	perm   []int32   // sample order; int32 halves its size, N fits
 	pixels []float32 // d.Images scaled to [0,1] by toUnit
+	// crop is the padding of random crops (SetRandomCrop), 0 for none;
+	// seed and epoch are the last Shuffle's, which the crops are drawn from.
+	crop  int
+	seed  int64
+	epoch int
 }
 
 // NewBatcher returns a Batcher over d in sequential order. batchSize must be
@@ -56,8 +61,48 @@ func NewBatcher(d *Dataset, batchSize int) (*Batcher, error) {
 func (b *Batcher) Shuffle(seed int64, epoch int) {
 	// Start from identity so earlier shuffles do not leak into this one.
 	b.Sequential()
+	b.seed, b.epoch = seed, epoch
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
 	r.Shuffle(len(b.perm), func(i, j int) { b.perm[i], b.perm[j] = b.perm[j], b.perm[i] })
+}
+
+// MaxCropPadding bounds SetRandomCrop's padding.
+const MaxCropPadding = 1024
+
+// SetRandomCrop makes Fill write random crops of the samples, as
+// torchvision's RandomCrop((H, W), padding=padding) with zero fill: each
+// image is padded with padding zero pixels on every side and a window of
+// its size cut at a place drawn uniformly from the (2·padding+1)² there are,
+// the same for all its channels. Equivalently, the image is shifted by dy
+// and dx, each in [−padding, padding], the uncovered pixels zero. The
+// places depend only on the seed and epoch of the last Shuffle and on the
+// batch and the sample's row in it, so a run is reproduced exactly. 0 turns
+// cropping off; padding must be in 0..MaxCropPadding.
+func (b *Batcher) SetRandomCrop(padding int) error {
+	if padding < 0 || padding > MaxCropPadding {
+		return errors.Errorf("batcher: crop padding %d not in 0..%d", padding, MaxCropPadding)
+	}
+	b.crop = padding
+	return nil
+}
+
+// cropStream separates the crops' random numbers from the shuffle's.
+const cropStream = 0x63726f70 // "crop"
+
+// cropInto writes sample src shifted by (dy, dx) into dst: dst(c, y, x) =
+// src(c, y+dy, x+dx), zero outside the image.
+func cropInto(dst, src []float32, channels, h, w, dy, dx int) {
+	clear(dst)
+	x0, x1 := max(0, -dx), min(w, w-dx)
+	if x1 <= x0 {
+		return // shifted out of the window
+	}
+	for c := 0; c < channels; c++ {
+		for y := max(0, -dy); y < min(h, h-dy); y++ {
+			sy := y + dy
+			copy(dst[(c*h+y)*w+x0:(c*h+y)*w+x1], src[(c*h+sy)*w+x0+dx:(c*h+sy)*w+x1+dx])
+		}
+	}
 }
 
 // Sequential resets the order to 0..N-1, as evaluation wants.
@@ -93,8 +138,19 @@ func (b *Batcher) Fill(i int, x []float32, onehot []float32, labels []int) int {
 			len(x), len(onehot), len(labels), size*ss, size*d.Classes, size))
 	}
 	order := b.perm[i*size : min((i+1)*size, d.N)]
-	for r, s := range order {
-		copy(x[r*ss:r*ss+ss], b.pixels[int(s)*ss:int(s)*ss+ss])
+	if b.crop == 0 {
+		for r, s := range order {
+			copy(x[r*ss:r*ss+ss], b.pixels[int(s)*ss:int(s)*ss+ss])
+		}
+	} else {
+		// The top-left corner of the window in the padded image, (top,
+		// left) in [0, 2·padding]², is a shift of (top−padding, left−padding).
+		r := rand.New(rand.NewPCG(uint64(b.seed)^cropStream, uint64(b.epoch)<<32|uint64(i)))
+		span := 2*b.crop + 1
+		for row, s := range order {
+			top, left := r.IntN(span), r.IntN(span)
+			cropInto(x[row*ss:row*ss+ss], b.pixels[int(s)*ss:int(s)*ss+ss], d.Channels, d.Height, d.Width, top-b.crop, left-b.crop)
+		}
 	}
 	n := len(order)
 	clear(x[n*ss:])

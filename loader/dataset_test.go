@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"errors"
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -128,7 +129,7 @@ func checkTiny(t *testing.T, s *Split) {
 func TestLoadMNISTShared(t *testing.T) {
 	const dir = "../../shared/data/mnist"
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no shared MNIST: %v", err)
+		prereq.Missing(t, "no shared MNIST: "+err.Error(), prereq.MNIST)
 	}
 	s, err := Load(context.Background(), MNIST, Options{Dir: dir})
 	if err != nil {

@@ -77,7 +77,20 @@ type DownloadOptions struct {
 	Progress func(file string, done, total int64)
 	// Logf, if set, receives a line for every retry.
 	Logf func(format string, args ...any)
+
+	// afterFunc starts a try's idle watchdog; nil means time.AfterFunc.
+	// Tests give a clock that moves only when they move it.
+	afterFunc func(d time.Duration, f func()) watchdog
 }
+
+// watchdog is a try's idle timer: what fetch uses of a *time.Timer.
+type watchdog interface {
+	Reset(d time.Duration) bool
+	Stop() bool
+}
+
+// timeAfterFunc is time.AfterFunc as a watchdog.
+func timeAfterFunc(d time.Duration, f func()) watchdog { return time.AfterFunc(d, f) }
 
 // Download fetches f from the first mirror (a base URL) that serves it with
 // the right size and MD5, and atomically puts it at dir/f.Name. A File with
@@ -120,6 +133,10 @@ func Download(ctx context.Context, client *http.Client, mirrors []string, dir st
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	afterFunc := opts.afterFunc
+	if afterFunc == nil {
+		afterFunc = timeAfterFunc
+	}
 	created := missingAncestor(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrap(err, "create download dir")
@@ -140,7 +157,7 @@ func Download(ctx context.Context, client *http.Client, mirrors []string, dir st
 		)
 		for {
 			tries++
-			res, err = fetch(ctx, client, withSlash(m)+f.Name, dir, f, idle, opts.Progress)
+			res, err = fetch(ctx, client, withSlash(m)+f.Name, dir, f, idle, afterFunc, opts.Progress)
 			if err != nil {
 				// Not a mirror's fault (cancelled, disk full): stop here.
 				return err
@@ -213,9 +230,10 @@ type tryResult struct {
 
 // fetch makes one try. It returns a failure to put in the mirror's record,
 // or an error when trying more is pointless. idle > 0 gives the try up
-// when no bytes arrive for that long; progress may be nil.
+// when no bytes arrive for that long, by a watchdog that afterFunc starts;
+// progress may be nil.
 func fetch(ctx context.Context, client *http.Client, url, dir string, f File, idle time.Duration,
-	progress func(file string, done, total int64)) (tryResult, error) {
+	afterFunc func(time.Duration, func()) watchdog, progress func(file string, done, total int64)) (tryResult, error) {
 	if err := ctx.Err(); err != nil {
 		return tryResult{}, errors.Wrapf(err, "download %s", f.Name)
 	}
@@ -226,7 +244,7 @@ func fetch(ctx context.Context, client *http.Client, url, dir string, f File, id
 	var idled atomic.Bool
 	touch := func() {}
 	if idle > 0 {
-		timer := time.AfterFunc(idle, func() {
+		timer := afterFunc(idle, func() {
 			idled.Store(true)
 			cancel()
 		})

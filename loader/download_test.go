@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,9 +22,10 @@ import (
 // "ok" serves body, "gzipenc" serves it as Content-Encoding gzip, "404" fails, "html200" serves an HTML page of the right
 // size (so only the md5 tells), "short200" a shorter page without a length,
 // "cutoff" announces the full length but hangs up midway, "stall" never
-// answers until the test ends, "503" is a server error. It returns the
-// server's base URL and its count of requests.
-func mirror(t *testing.T, kind string, body []byte) (string, *atomic.Int32) {
+// answers until the test ends (with a clock, it moves the clock on by
+// quick's idle timeout when a request arrives), "503" is a server error. It
+// returns the server's base URL and its count of requests.
+func mirror(t *testing.T, kind string, body []byte, clock *fakeClock) (string, *atomic.Int32) {
 	stop := make(chan struct{})
 	requests := new(atomic.Int32)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +59,9 @@ func mirror(t *testing.T, kind string, body []byte) (string, *atomic.Int32) {
 			buf.Flush()
 			conn.Close()
 		case "stall":
+			if clock != nil {
+				clock.advance(quick.IdleTimeout)
+			}
 			select {
 			case <-stop:
 			case <-r.Context().Done():
@@ -111,6 +116,7 @@ func TestDownload(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			clock := new(fakeClock)
 			var urls []string
 			counts := map[string]*atomic.Int32{}
 			for _, kind := range tc.mirrors {
@@ -118,11 +124,11 @@ func TestDownload(t *testing.T) {
 					urls = append(urls, kind)
 					continue
 				}
-				u, n := mirror(t, kind, body)
+				u, n := mirror(t, kind, body, clock)
 				urls, counts[kind] = append(urls, u), n
 			}
 			dir := t.TempDir()
-			err := Download(context.Background(), nil, urls, dir, f, quick)
+			err := Download(context.Background(), nil, urls, dir, f, clock.options())
 			for kind, want := range tc.requests {
 				if got := counts[kind].Load(); got != want {
 					t.Errorf("%s: %d requests, want %d", kind, got, want)
@@ -165,27 +171,38 @@ func TestDownload(t *testing.T) {
 }
 
 // A transfer that stops midway is given up after the idle timeout and tried
-// again, and the retry completes it.
+// again, and the retry completes it. The server moves the fake clock on by
+// the idle timeout once the client has all it sent.
 func TestDownloadIdleThenRetry(t *testing.T) {
 	body := bytes.Repeat([]byte("0123456789"), 1000)
 	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
+	clock := new(fakeClock)
+	half := make(chan struct{})
+	var once sync.Once
+	client := slowNet(clock, 0, 0, func(total int) {
+		if total >= len(body)/2 {
+			once.Do(func() { close(half) })
+		}
+	})
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requests.Add(1) == 1 {
 			w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 			w.Write(body[:len(body)/2])
 			w.(http.Flusher).Flush()
-			<-r.Context().Done() // silent until the client gives up
+			<-half
+			clock.advance(quick.IdleTimeout) // silent since
+			<-r.Context().Done()
 			return
 		}
 		w.Write(body)
 	}))
 	defer srv.Close()
 	var lines []string
-	opts := quick
+	opts := clock.options()
 	opts.Logf = func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	dir := t.TempDir()
-	if err := Download(context.Background(), nil, []string{srv.URL}, dir, f, opts); err != nil {
+	if err := Download(context.Background(), client, []string{srv.URL}, dir, f, opts); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, f.Name)); err != nil || !bytes.Equal(got, body) {
@@ -194,43 +211,50 @@ func TestDownloadIdleThenRetry(t *testing.T) {
 	if n := requests.Load(); n != 2 {
 		t.Errorf("%d requests, want 2", n)
 	}
+	if n := clock.fired(); n != 1 {
+		t.Errorf("%d idle timeouts, want 1", n)
+	}
 	if len(lines) != 1 || !strings.Contains(lines[0], "cut off after 5000 bytes: no data for 200ms; trying again in 1ms") {
 		t.Errorf("log %q, want one retry after the idle timeout", lines)
 	}
 }
 
 // A slow transfer whose bytes keep coming never times out, however long it
-// takes in all: here 1.5 s against an idle timeout of 300 ms, without
-// retries. Progress is reported from 0 to the whole size.
+// takes in all: here 30 pieces 50 ms apart on the fake clock, 1.5 s against
+// an idle timeout of 300 ms, without retries. Progress is reported from 0 to
+// the whole size.
 func TestDownloadSlowButSteady(t *testing.T) {
 	const chunks = 30
-	body := bytes.Repeat([]byte("abcdefgh"), chunks*16)
+	body := bytes.Repeat([]byte("abcdefgh"), chunks*512) // more than the transport buffers
 	f := File{Name: "slow", Size: int64(len(body)), MD5: md5Hex(body)}
+	clock := new(fakeClock)
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		step := len(body) / chunks
-		for i := 0; i < len(body); i += step {
-			w.Write(body[i : i+step])
-			w.(http.Flusher).Flush()
-			time.Sleep(50 * time.Millisecond)
-		}
+		w.Write(body)
 	}))
 	defer srv.Close()
 	type call struct{ done, total int64 }
 	var calls []call
-	opts := DownloadOptions{IdleTimeout: 300 * time.Millisecond, Retries: -1, Progress: func(file string, done, total int64) {
+	opts := DownloadOptions{IdleTimeout: 300 * time.Millisecond, Retries: -1, afterFunc: clock.afterFunc, Progress: func(file string, done, total int64) {
 		if file != f.Name {
 			t.Errorf("progress for %q", file)
 		}
 		calls = append(calls, call{done, total})
 	}}
-	if err := Download(context.Background(), nil, []string{srv.URL}, t.TempDir(), f, opts); err != nil {
+	client := slowNet(clock, len(body)/chunks, 50*time.Millisecond, nil)
+	if err := Download(context.Background(), client, []string{srv.URL}, t.TempDir(), f, opts); err != nil {
 		t.Fatal(err)
 	}
 	if n := requests.Load(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
+	}
+	if n := clock.fired(); n != 0 {
+		t.Errorf("%d idle timeouts, want none", n)
+	}
+	if clock.now < chunks*50*time.Millisecond {
+		t.Errorf("the transfer took %v on the fake clock, want at least %v", clock.now, chunks*50*time.Millisecond)
 	}
 	size := int64(len(body))
 	if len(calls) < 2 || calls[0] != (call{0, size}) || calls[len(calls)-1] != (call{size, size}) {
@@ -240,6 +264,31 @@ func TestDownloadSlowButSteady(t *testing.T) {
 		if calls[i].done < calls[i-1].done || calls[i].total != size {
 			t.Errorf("progress goes %v then %v", calls[i-1], calls[i])
 		}
+	}
+}
+
+// The watchdog of a real clock (time.AfterFunc, the default) gives a
+// silent server up: one try, no retries, so a slow machine can only make it
+// later, never make more requests.
+func TestDownloadIdleOnTheRealClock(t *testing.T) {
+	body := []byte("payload")
+	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
+	u, requests := mirror(t, "stall", body, nil)
+	done := make(chan error, 1)
+	go func() {
+		done <- Download(context.Background(), nil, []string{u}, t.TempDir(), f, DownloadOptions{IdleTimeout: 20 * time.Millisecond, Retries: -1})
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute): // a hang guard, not a measure
+		t.Fatal("Download still waiting a minute after a 20ms idle timeout")
+	}
+	if err == nil || !strings.Contains(err.Error(), "stall/: no data for 20ms") {
+		t.Errorf("err = %v, want no data for 20ms", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
 	}
 }
 
@@ -275,7 +324,7 @@ func TestDownloadCancelled(t *testing.T) {
 	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	u, _ := mirror(t, "ok", body)
+	u, _ := mirror(t, "ok", body, nil)
 	err := Download(ctx, nil, []string{u}, t.TempDir(), f, DownloadOptions{})
 	var de *downloadError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &de) {
@@ -288,7 +337,7 @@ func TestDownloadCancelled(t *testing.T) {
 func TestDownloadCancelledDuringBackoff(t *testing.T) {
 	body := []byte("payload")
 	f := File{Name: "p", Size: int64(len(body)), MD5: md5Hex(body)}
-	u, requests := mirror(t, "503", body)
+	u, requests := mirror(t, "503", body, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	waiting := make(chan struct{}, 1)
@@ -352,7 +401,7 @@ func TestDownloadLeavesNoEmptyFolder(t *testing.T) {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			u, _ := mirror(t, tc.mirror, body)
+			u, _ := mirror(t, tc.mirror, body, nil)
 			err := Download(ctx, nil, []string{u}, filepath.Join(root, tc.dir), f, DownloadOptions{})
 			if (err == nil) != tc.success {
 				t.Fatalf("err = %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,7 +312,7 @@ func realMNIST(t *testing.T) string {
 		_, err = os.Stat(filepath.Join(dir, MNIST.TrainImages.Name))
 	}
 	if err != nil {
-		t.Skipf("no copy of MNIST: %v", err)
+		prereq.Missing(t, "no copy of MNIST: "+err.Error(), prereq.MNIST)
 	}
 	return dir
 }

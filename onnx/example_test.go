@@ -35,3 +35,15 @@ func ExampleLoad() {
 	fmt.Println(err)
 	// Output: testdata/torch/cnn1.onnx does not fit cnn2: expected Conv with 5x5 kernel, padding 2, stride 1, 1→16 channels at node 0 (/cnn1/Conv), found Conv with 5x5 kernel, padding 2, stride 1, 1→32 channels
 }
+
+// A file torch.onnx.export wrote for PyTorch's ResNet20 class, its
+// BatchNorms folded into the Convs: the architecture is found by the
+// graph, residual joins and all.
+func ExampleOpen() {
+	m, p, err := onnx.Open("testdata/torch/resnet20.onnx")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(p.Model, m.Input, m.Store.Count(), "parameters")
+	// Output: resnet20 {1 28 28 10} 272186 parameters
+}

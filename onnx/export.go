@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/pkg/errors"
@@ -93,7 +94,11 @@ func SaveFile(path string, m *zoo.Model, p zoo.Provenance) (err error) {
 
 // toONNX builds the ONNX model of m.
 func toONNX(m *zoo.Model, p zoo.Provenance) (*onnxpb.Model, error) {
-	steps, err := modelSteps(m)
+	ig, err := m.InferenceGraph(1)
+	if err != nil {
+		return nil, errors.Wrap(err, "exporting to ONNX")
+	}
+	steps, err := modelSteps(m, ig)
 	if err != nil {
 		return nil, errors.Wrap(err, "exporting to ONNX")
 	}
@@ -118,30 +123,63 @@ func toONNX(m *zoo.Model, p zoo.Provenance) (*onnxpb.Model, error) {
 			DocString: fmt.Sprintf("the logits of the %d classes, before softmax", in.Classes),
 		}},
 	}
-	cur := InputName
-	for i, s := range steps {
-		name := s.name
-		if name == "" {
-			name = fmt.Sprintf("%s_%d", s.op, i)
+	outputs := make([]string, len(steps)) // the value each step computes
+	valueOf := func(k int) string {
+		if k == graphInput {
+			return InputName
 		}
-		node := &onnxpb.Node{Name: "/" + name + "/" + s.op, OpType: s.op, Input: []string{cur}}
-		out := node.Name + "_output_0"
-		if i == len(steps)-1 {
+		return outputs[k]
+	}
+	named := map[string]bool{}   // node names taken
+	written := map[string]bool{} // initializers written (a shared parameter once)
+	// add appends a node of op on inputs named after the block, and
+	// returns the value it computes (the logits for the last step's last
+	// node).
+	add := func(s *step, op string, inputs []string, last bool) (*onnxpb.Node, string) {
+		name := "/" + s.name + "/" + op
+		for k := 1; named[name]; k++ {
+			name = fmt.Sprintf("/%s/%s_%d", s.name, op, k)
+		}
+		named[name] = true
+		out := name + "_output_0"
+		if last {
 			out = OutputName
 		}
-		node.Output = []string{out}
-		for _, p := range s.params {
-			v, err := p.TorchFloat32s()
+		node := &onnxpb.Node{Name: name, OpType: op, Input: inputs, Output: []string{out}}
+		g.Node = append(g.Node, node)
+		return node, out
+	}
+	for i := range steps {
+		s := &steps[i]
+		last := i == len(steps)-1
+		if s.op == opAdd {
+			// ONNX's Add takes two: x₁ + x₂ + … in the zoo's order.
+			acc := valueOf(s.inputs[0])
+			for j, k := range s.inputs[1:] {
+				_, acc = add(s, opAdd, []string{acc, valueOf(k)}, last && j == len(s.inputs)-2)
+			}
+			outputs[i] = acc
+			continue
+		}
+		inputs := []string{valueOf(s.inputs[0])}
+		for _, prm := range s.params {
+			inputs = append(inputs, prm.Name)
+			if written[prm.Name] {
+				continue
+			}
+			written[prm.Name] = true
+			v, err := prm.TorchFloat32s()
 			if err != nil {
 				return nil, errors.Wrapf(err, "exporting %s to ONNX", m.Arch.Name)
 			}
-			dims := make([]int64, len(p.TorchShape))
-			for j, d := range p.TorchShape {
+			dims := make([]int64, len(prm.TorchShape))
+			for j, d := range prm.TorchShape {
 				dims[j] = int64(d)
 			}
-			g.Initializer = append(g.Initializer, onnxpb.FloatTensor(p.Name, dims, v))
-			node.Input = append(node.Input, p.Name)
+			g.Initializer = append(g.Initializer, onnxpb.FloatTensor(prm.Name, dims, v))
 		}
+		node, out := add(s, s.op, inputs, last)
+		outputs[i] = out
 		switch s.op {
 		case opGemm:
 			node.Attribute = []*onnxpb.Attribute{floatAttr("alpha", 1), floatAttr("beta", 1), intAttr("transB", 1)}
@@ -152,14 +190,16 @@ func toONNX(m *zoo.Model, p zoo.Provenance) (*onnxpb.Model, error) {
 		case opBatchNorm:
 			// ONNX's momentum is 1 − PyTorch's; inference does not use it.
 			node.Attribute = []*onnxpb.Attribute{floatAttr("epsilon", float32(s.eps)), floatAttr("momentum", 1-0.1)}
-		case opMaxPool:
+		case opMaxPool, opAveragePool:
 			node.Attribute = []*onnxpb.Attribute{
 				intAttr("ceil_mode", 0), intsAttr("kernel_shape", s.kernel...), intsAttr("pads", s.pads...), intsAttr("strides", s.stride...)}
+			if s.op == opAveragePool && !slices.Equal(s.pads, []int64{0, 0, 0, 0}) {
+				// PyTorch's AvgPool2d counts the padding.
+				node.Attribute = append(node.Attribute, intAttr("count_include_pad", 1))
+			}
 		case opFlatten:
 			node.Attribute = []*onnxpb.Attribute{intAttr("axis", 1)}
 		}
-		g.Node = append(g.Node, node)
-		cur = out
 	}
 	keys := make([]string, 0, len(meta))
 	for k := range meta {

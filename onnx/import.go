@@ -1,24 +1,20 @@
 package onnx
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/inputfile"
 	"github.com/gorgonia-zoo/zoo/internal/onnxpb"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
-
-// MaxFileBytes bounds the ONNX files Open reads (Load reads at most what
-// the model's weights could fill, plus 1 MiB).
-const MaxFileBytes = 256 << 20
 
 // MismatchError says that an ONNX file's graph does not fit an
 // architecture: what the architecture expected at which node, and what
@@ -90,7 +86,7 @@ func LoadBytes(m *zoo.Model, data []byte, name string) error {
 			return errors.Errorf("loading %s: it holds a %s model, not %s", name, v, m.Arch.Name)
 		}
 	}
-	values, err := fit(m, f, name)
+	values, err := valuesFor(m, f, name)
 	if err != nil {
 		return err
 	}
@@ -144,12 +140,24 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 	if err != nil {
 		return nil, p, errors.Wrap(err, "loading ONNX")
 	}
+	if f.Graph == nil {
+		return nil, p, errors.Errorf("loading %s: the model has no graph", name)
+	}
 	in := p.Input
 	if in == (zoo.Input{}) {
 		if in, err = declaredInput(f, name); err != nil {
 			return nil, p, err
 		}
+	} else if err := checkInput(in, name); err != nil {
+		return nil, p, err
 	}
+	file, err := readModel(f, name)
+	if err != nil {
+		return nil, p, err
+	}
+	// The weights a model may take: what the file declares, for
+	// BatchNorms folded into Convs (at most twice a Conv's own) and counters, 4 times over.
+	weights, _ := checkGraph(f.Graph, name)
 	model := meta["model"]
 	if model == "" {
 		model = meta["class"]
@@ -177,14 +185,17 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 	}
 	var tried []string
 	for _, a := range archs {
-		m, err := zoo.New(a, in, 0)
+		m := &zoo.Model{Arch: a, Input: in, Store: graph.NewStore(tensor.Float32, 0)}
+		m.Store.Limit(4*weights + 1<<16)
+		g, err := m.InferenceGraph(1)
 		if err != nil {
 			if model != "" {
-				return nil, p, err
+				return nil, p, errors.Wrapf(err, "loading %s (%d weights) as %s", name, weights, a.Name)
 			}
-			continue // built for another input
+			continue // built for another input, or larger than the file
 		}
-		values, err := fit(m, f, name)
+		m.Store.Limit(0)
+		values, err := fit(m, g, file, name)
 		if err != nil {
 			if model != "" {
 				return nil, p, err
@@ -200,6 +211,9 @@ func openBytes(data []byte, name string, arch *zoo.Architecture) (*zoo.Model, zo
 		p.Model, p.Input = a.Name, in
 		return m, p, nil
 	}
+	if len(tried) == 0 {
+		return nil, p, errors.Errorf("loading %s: no registered model builds for its input %dx%dx%d (%d classes) within the %d weights it holds", name, in.Channels, in.Height, in.Width, in.Classes, weights)
+	}
 	return nil, p, errors.Errorf("loading %s: its graph fits no registered model (tried %s); give the model to see why", name, strings.Join(tried, ", "))
 }
 
@@ -212,8 +226,21 @@ func Fit(m *zoo.Model, data []byte, name string) error {
 	if err != nil {
 		return errors.Wrapf(err, "%s: not an ONNX model", name)
 	}
-	_, err = fit(m, f, name)
+	_, err = valuesFor(m, f, name)
 	return err
+}
+
+// valuesFor reads the file and fits it to m (readModel, fit).
+func valuesFor(m *zoo.Model, f *onnxpb.Model, name string) (map[*graph.Param][]float32, error) {
+	file, err := readModel(f, name)
+	if err != nil {
+		return nil, err
+	}
+	g, err := m.InferenceGraph(1)
+	if err != nil {
+		return nil, err
+	}
+	return fit(m, g, file, name)
 }
 
 func maxBytes(m *zoo.Model) int64 {
@@ -233,14 +260,16 @@ func readFile(path string, limit int64) ([]byte, error) {
 	if size > limit {
 		return nil, errors.Errorf("loading %s: %d bytes, over the %d this model can fill", path, size, limit)
 	}
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+	// The size stated, read at once: a buffer grown by doubling would
+	// take up to twice the file.
+	b := make([]byte, size)
+	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, errors.Wrapf(err, "loading %s", path)
 	}
-	if int64(b.Len()) > limit {
-		return nil, errors.Errorf("loading %s: over %d bytes", path, limit)
+	if n, _ := f.Read(make([]byte, 1)); n > 0 {
+		return nil, errors.Errorf("loading %s: it grew past its %d bytes while read", path, size)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 func metadata(f *onnxpb.Model) map[string]string {
@@ -252,26 +281,43 @@ func metadata(f *onnxpb.Model) map[string]string {
 }
 
 // declaredInput is the input a graph declares: (N, C, H, W) images and
-// (N, classes) logits.
+// (N, classes) logits, within MaxImageValues and MaxClasses.
 func declaredInput(f *onnxpb.Model, name string) (zoo.Input, error) {
-	in, err := graphInput(f.Graph, name)
+	in, err := imagesInput(f.Graph, name)
 	if err != nil {
 		return zoo.Input{}, err
 	}
 	var out *onnxpb.ValueInfo
-	if f.Graph != nil && len(f.Graph.Output) == 1 {
+	if len(f.Graph.Output) == 1 {
 		out = f.Graph.Output[0]
 	}
 	if out == nil || len(out.Shape) != 2 || out.Shape[1].Value < 2 {
 		return zoo.Input{}, errors.Errorf("loading %s: the graph's output is not (N, classes) logits", name)
 	}
+	if c := out.Shape[1].Value; c > MaxClasses {
+		return zoo.Input{}, errors.Errorf("loading %s: the graph's output declares %d classes, over the limit of %d (onnx.MaxClasses)", name, c, MaxClasses)
+	}
 	s := in.Shape
 	return zoo.Input{Channels: int(s[1].Value), Height: int(s[2].Value), Width: int(s[3].Value), Classes: int(out.Shape[1].Value)}, nil
 }
 
-// graphInput is the graph's one input that is not an initializer: float
-// images (N, C, H, W) with C, H and W known.
-func graphInput(g *onnxpb.Graph, name string) (*onnxpb.ValueInfo, error) {
+// checkInput checks an input a file's metadata states against the limits.
+func checkInput(in zoo.Input, name string) error {
+	if in.Channels < 1 || in.Height < 1 || in.Width < 1 || in.Classes < 2 {
+		return errors.Errorf("loading %s: its metadata's input %+v is not images and classes", name, in)
+	}
+	if v := int64(in.Channels) * int64(in.Height) * int64(in.Width); in.Channels > MaxImageValues || in.Height > MaxImageValues || in.Width > MaxImageValues || v > MaxImageValues {
+		return errors.Errorf("loading %s: its metadata's input of %dx%dx%d values an image is over the limit of %d (onnx.MaxImageValues)", name, in.Channels, in.Height, in.Width, MaxImageValues)
+	}
+	if in.Classes > MaxClasses {
+		return errors.Errorf("loading %s: its metadata's input of %d classes is over the limit of %d (onnx.MaxClasses)", name, in.Classes, MaxClasses)
+	}
+	return nil
+}
+
+// imagesInput is the graph's one input that is not an initializer: float
+// images (N, C, H, W) with C, H and W known, C×H×W within MaxImageValues.
+func imagesInput(g *onnxpb.Graph, name string) (*onnxpb.ValueInfo, error) {
 	if g == nil {
 		return nil, errors.Errorf("loading %s: the model has no graph", name)
 	}
@@ -292,88 +338,104 @@ func graphInput(g *onnxpb.Graph, name string) (*onnxpb.ValueInfo, error) {
 	if !in.Tensor || in.ElemType != onnxpb.Float || len(in.Shape) != 4 {
 		return nil, errors.Errorf("loading %s: the graph's input %q is not float32 images (N, C, H, W): %s", name, in.Name, valueText(in))
 	}
+	values := int64(1)
 	for _, d := range in.Shape[1:] {
-		if d.Value < 1 || d.Value > math.MaxInt32 {
+		if d.Value < 1 {
 			return nil, errors.Errorf("loading %s: the graph's input %q has no fixed C, H and W: %s", name, in.Name, valueText(in))
+		}
+		if values = values * min(d.Value, MaxImageValues+1); values > MaxImageValues {
+			return nil, errors.Errorf("loading %s: the graph's input %q declares images of over %d values (onnx.MaxImageValues): %s", name, in.Name, MaxImageValues, valueText(in))
 		}
 	}
 	return in, nil
 }
 
 func valueText(v *onnxpb.ValueInfo) string {
-	var dims []string
-	for _, d := range v.Shape {
+	var b strings.Builder
+	fmt.Fprintf(&b, "element type %d, shape (", v.ElemType)
+	for i, d := range v.Shape {
+		if i > 0 {
+			b.WriteString(", ")
+		}
 		switch {
+		case i == maxListed:
+			fmt.Fprintf(&b, "… (%d dims)", len(v.Shape))
 		case d.Param != "":
-			dims = append(dims, d.Param)
+			fmt.Fprintf(&b, "%.32s", d.Param)
 		case d.Value >= 0:
-			dims = append(dims, fmt.Sprint(d.Value))
+			fmt.Fprint(&b, d.Value)
 		default:
-			dims = append(dims, "?")
+			b.WriteString("?")
+		}
+		if i == maxListed {
+			break
 		}
 	}
-	return fmt.Sprintf("element type %d, shape (%s)", v.ElemType, strings.Join(dims, ", "))
+	b.WriteString(")")
+	return b.String()
 }
 
-// fit matches the file's graph against m's architecture and returns the
-// values of m's parameters, in PyTorch's layout.
-func fit(m *zoo.Model, f *onnxpb.Model, name string) (map[*graph.Param][]float32, error) {
-	want, err := modelSteps(m)
+// fileGraph is a file's graph, read.
+type fileGraph struct {
+	input *onnxpb.ValueInfo
+	steps []step
+}
+
+// readModel checks the file's opsets, graph and input, and reads its
+// graph (readGraph). What it reads does not depend on the architecture
+// the file is then matched against.
+func readModel(f *onnxpb.Model, name string) (*fileGraph, error) {
+	for _, o := range f.OpsetImport {
+		if o.Domain == "" && (o.Version < 7 || o.Version > 22) {
+			return nil, errors.Errorf("%s: opset %d, the zoo reads opsets 7 to 22", name, o.Version)
+		}
+	}
+	in, err := imagesInput(f.Graph, name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := checkGraph(f.Graph, name); err != nil {
+		return nil, err
+	}
+	steps, err := readGraph(f.Graph, in, name)
+	if err != nil {
+		return nil, err
+	}
+	return &fileGraph{input: in, steps: steps}, nil
+}
+
+// fit matches the file's graph, read, against m's inference graph g and
+// returns the values of m's parameters, in PyTorch's layout.
+func fit(m *zoo.Model, g *zoo.Graph, file *fileGraph, name string) (map[*graph.Param][]float32, error) {
+	want, err := modelSteps(m, g)
 	if err != nil {
 		return nil, err
 	}
 	mismatch := func(node int, nodeName, expected, found string) error {
 		return &MismatchError{File: name, Model: m.Arch.Name, Node: node, NodeName: nodeName, Expected: expected, Found: found}
 	}
-	for _, o := range f.OpsetImport {
-		if o.Domain == "" && (o.Version < 7 || o.Version > 22) {
-			return nil, errors.Errorf("%s: opset %d, the zoo reads opsets 7 to 22", name, o.Version)
-		}
-	}
-	in, err := graphInput(f.Graph, name)
-	if err != nil {
-		return nil, err
-	}
-	mi := m.Input
+	mi, in := m.Input, file.input
 	s := in.Shape
 	if s[1].Value != int64(mi.Channels) || s[2].Value != int64(mi.Height) || s[3].Value != int64(mi.Width) {
 		return nil, mismatch(-1, "", fmt.Sprintf("images (N, %d, %d, %d)", mi.Channels, mi.Height, mi.Width), valueText(in))
 	}
-	got, err := chain(f.Graph, in.Name, []int64{s[1].Value, s[2].Value, s[3].Value}, name)
+	got := file.steps
+	if !hasOp(got, opBatchNorm) && hasOp(want, opBatchNorm) {
+		// torch.onnx.export in eval mode folds each BatchNorm into the
+		// Conv before it: the file's Conv computes both.
+		want = foldBatchNorms(want)
+	}
+	partner, err := match(want, got, mismatch)
 	if err != nil {
 		return nil, err
-	}
-	// ReLU after a max-pooling equals ReLU before it: the course's order.
-	for i := 0; i+1 < len(got); i++ {
-		if got[i].op == opMaxPool && got[i+1].op == opRelu {
-			got[i], got[i+1] = got[i+1], got[i]
-		}
 	}
 	values := map[*graph.Param][]float32{}
 	names := map[string]*graph.Param{}
 	for _, p := range m.Store.Params() {
 		names[p.Name] = p
 	}
-	j := 0
-	for i, w := range want {
-		if j == len(got) {
-			return nil, mismatch(-2, "", w.describe(), "nothing more")
-		}
-		g := got[j]
-		if w.op == opBatchNorm && g.op != opBatchNorm && i > 0 && want[i-1].op == opConv {
-			// torch.onnx.export in eval mode folds BatchNorm into the
-			// Conv before it: the file's Conv computes both, and the
-			// BatchNorm is the identity: γ 1, β 0, μ 0, σ² 1 − ε.
-			c := w.shapes[0][0]
-			values[w.params[0]] = fill(c, 1)
-			values[w.params[1]] = fill(c, 0)
-			values[w.params[2]] = fill(c, 0)
-			values[w.params[3]] = fill(c, float32(1-w.eps))
-			continue
-		}
-		if w.describe() != g.describe() {
-			return nil, mismatch(g.node, g.nodeOf, w.describe(), g.describe())
-		}
+	for i := range want {
+		w, g := &want[i], &got[partner[i]]
 		for k, p := range w.params {
 			t := g.tensors[k]
 			if t == nil { // a Conv without bias
@@ -393,15 +455,142 @@ func fit(m *zoo.Model, f *onnxpb.Model, name string) (map[*graph.Param][]float32
 			if len(v) != p.Size() {
 				return nil, mismatch(g.node, g.nodeOf, fmt.Sprintf("%d values for %s", p.Size(), p.Name), fmt.Sprintf("%d in %q", len(v), t.Name))
 			}
+			if prev, ok := values[p]; ok && !sameFloats(prev, v) {
+				return nil, mismatch(g.node, g.nodeOf, fmt.Sprintf("%s, shared, the same values at each use", p.Name), fmt.Sprintf("other values in %q", t.Name))
+			}
 			values[p] = v
 		}
-		j++
-	}
-	if j < len(got) {
-		return nil, mismatch(got[j].node, got[j].nodeOf, "the end of the graph", got[j].describe())
+		if bn := w.folded; bn != nil {
+			// The BatchNorm is the identity, γ 1, β 0, μ 0, σ² 1 − ε, but
+			// for a Conv without bias of its own: β is the file's bias.
+			c := bn.shapes[0][0]
+			values[bn.params[0]] = fill(c, 1)
+			values[bn.params[1]] = fill(c, 0)
+			values[bn.params[2]] = fill(c, 0)
+			values[bn.params[3]] = fill(c, float32(1-bn.eps))
+			if w.noBias && g.tensors[1] != nil {
+				if values[bn.params[1]], err = g.tensors[1].Float32s(); err != nil {
+					return nil, errors.Wrapf(err, "loading %s", name)
+				}
+			}
+		}
 	}
 	return values, nil
 }
+
+func hasOp(steps []step, op string) bool {
+	for _, s := range steps {
+		if s.op == op {
+			return true
+		}
+	}
+	return false
+}
+
+// match pairs each of the architecture's steps with one of the file's,
+// from the input on: a step's partner takes the partners of its inputs (in
+// any order for an Add) and fits its description. The first step without
+// a partner is a *MismatchError at the file's node where it was expected.
+// It returns the partners, by the architecture's step.
+func match(want, got []step, mismatch func(node int, nodeName, expected, found string) error) ([]int, error) {
+	partner := make([]int, len(want))
+	taken := make([]bool, len(got))
+	users := consumers(got)
+	var inputUsers []int
+	for i, s := range got {
+		if slices.Contains(s.inputs, graphInput) {
+			inputUsers = append(inputUsers, i)
+		}
+	}
+	for i := range want {
+		w := &want[i]
+		ins := make([]int, len(w.inputs))
+		for j, k := range w.inputs {
+			ins[j] = k
+			if k != graphInput {
+				ins[j] = partner[k]
+			}
+		}
+		cands := inputUsers
+		if ins[0] != graphInput {
+			cands = users[ins[0]]
+		}
+		found, near := -1, -1
+		for _, c := range cands {
+			if taken[c] {
+				continue
+			}
+			if near < 0 || (got[c].op == w.op && got[near].op != w.op) {
+				near = c
+			}
+			if sameInputs(got[c].inputs, ins, w.op == opAdd) && fits(w, &got[c]) {
+				found = c
+				break
+			}
+		}
+		if found < 0 {
+			if near < 0 {
+				return nil, mismatch(-2, "", w.describe(), "nothing more")
+			}
+			g := &got[near]
+			if g.describe() == w.describe() { // the inputs differ
+				return nil, mismatch(g.node, g.nodeOf, w.describe()+" from "+inputsText(got, ins), g.describe()+" from "+inputsText(got, g.inputs))
+			}
+			return nil, mismatch(g.node, g.nodeOf, w.describe(), g.describe())
+		}
+		partner[i], taken[found] = found, true
+	}
+	for c := range got {
+		if !taken[c] {
+			return nil, mismatch(got[c].node, got[c].nodeOf, "the end of the graph", got[c].describe())
+		}
+	}
+	if len(want) > 0 && partner[len(want)-1] != len(got)-1 {
+		g := &got[len(got)-1]
+		return nil, mismatch(g.node, g.nodeOf, "the logits from "+want[len(want)-1].describe(), g.describe())
+	}
+	return partner, nil
+}
+
+// fits reports whether the file's step g computes what the zoo's step w
+// does. A file's Conv without bias fits a zoo Conv with one (the bias is
+// then 0), and a zoo Conv without bias whose BatchNorm is folded into it
+// takes the file's bias as the BatchNorm's β.
+func fits(w, g *step) bool {
+	if w.op == opConv && g.noBias && !w.noBias || w.folded != nil && !g.noBias {
+		c := *g
+		c.noBias = w.noBias
+		return w.describe() == c.describe()
+	}
+	return w.describe() == g.describe()
+}
+
+// sameInputs reports whether a step takes the inputs ins, in any order
+// if unordered.
+func sameInputs(have, ins []int, unordered bool) bool {
+	if !unordered {
+		return slices.Equal(have, ins)
+	}
+	a, b := slices.Clone(have), slices.Clone(ins)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// inputsText names the file's steps ins.
+func inputsText(got []step, ins []int) string {
+	parts := make([]string, len(ins))
+	for i, k := range ins {
+		if k == graphInput {
+			parts[i] = "the graph's input"
+		} else {
+			parts[i] = fmt.Sprintf("node %d (%s)", got[k].node, got[k].nodeOf)
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+func sameFloats(a, b []float32) bool { return slices.Equal(a, b) }
 
 func fill(n int64, v float32) []float32 {
 	out := make([]float32, n)

@@ -2,7 +2,9 @@ package onnx_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
+	"github.com/gorgonia-zoo/zoo/internal/onnxpb"
 	"github.com/gorgonia-zoo/zoo/loader"
 	"github.com/gorgonia-zoo/zoo/onnx"
 	"github.com/gorgonia-zoo/zoo/pretrained"
@@ -225,6 +228,61 @@ func TestTorchExportsLoad(t *testing.T) {
 	}
 }
 
+// TestTorchExportsOfTheZooModels opens the models beyond the course as
+// torch.onnx.export writes their PyTorch classes (bench/zoo_models.py,
+// exported by bench/torch_onnx_export.py): each file is recognised by its
+// graph alone (resnet20.onnx with its BatchNorms folded into the Convs by
+// the exporter, resnet20-bn.onnx with them kept) and gives PyTorch's
+// logits on the fixture's three images (zoo_models_logits.json), to 1e-5
+// of the largest.
+func TestTorchExportsOfTheZooModels(t *testing.T) {
+	b, err := os.ReadFile("testdata/torch/zoo_models_logits.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture struct{ Files map[string][][]float64 }
+	if err := json.Unmarshal(b, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	// zoo_models.image_values(k, 784) for k = 0, 1, 2.
+	x := make([]float32, 3*784)
+	for k := range 3 {
+		for j := range 784 {
+			x[k*784+j] = float32(0.5 + 0.5*math.Sin(0.05*float64(j)*float64(k+1)+float64(k)))
+		}
+	}
+	for _, tc := range []struct{ file, model string }{
+		{"lenet5.onnx", "lenet5"}, {"resnet20.onnx", "resnet20"}, {"resnet20-bn.onnx", "resnet20"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			want, ok := fixture.Files[tc.file]
+			if !ok {
+				t.Fatalf("no logits for %s", tc.file)
+			}
+			m, p, err := onnx.Open(filepath.Join("testdata", "torch", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Arch.Name != tc.model || p.Model != tc.model || m.Input != zoo.MNISTInput {
+				t.Fatalf("opened as %s (%+v), want %s", m.Arch.Name, m.Input, tc.model)
+			}
+			got := logits(t, m, x, 3)
+			// The formula's weights make resnet20's logits thousands:
+			// float32 rounding, relative to the largest.
+			worst, scale := 0.0, 1.0
+			for k, row := range want {
+				for c, v := range row {
+					worst, scale = max(worst, math.Abs(float64(got[10*k+c])-v)), max(scale, math.Abs(v))
+				}
+			}
+			t.Logf("%s: max |logit difference| with PyTorch %.3g, of logits up to %.4g", tc.file, worst, scale)
+			if worst > 1e-5*scale {
+				t.Errorf("logits differ from PyTorch's by up to %.3g, over 1e-5 of %.4g", worst, scale)
+			}
+		})
+	}
+}
+
 func TestMismatchIsNamed(t *testing.T) {
 	cnn1, err := os.ReadFile("testdata/torch/cnn1.onnx")
 	if err != nil {
@@ -232,6 +290,19 @@ func TestMismatchIsNamed(t *testing.T) {
 	}
 	model1, _ := os.ReadFile("testdata/torch/model1.onnx")
 	cnn3, _ := os.ReadFile("testdata/torch/cnn3-bn.onnx")
+	lenet5, _ := os.ReadFile("testdata/torch/lenet5.onnx")
+	// resnet20's first residual join rewired: it adds the block's first
+	// ReLU instead of the block's input.
+	resnet, _ := os.ReadFile("testdata/torch/resnet20-bn.onnx")
+	f, err := onnxpb.Unmarshal(resnet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Graph.Node[8]; n.OpType != "Add" || n.Input[1] != "/relu/Relu_output_0" {
+		t.Fatalf("node 8 is %s of %v", n.OpType, n.Input)
+	}
+	f.Graph.Node[8].Input[1] = "/layer1/layer1.0/relu/Relu_output_0"
+	rewired := onnxpb.Marshal(f)
 	for _, tc := range []struct {
 		data  []byte
 		model string
@@ -242,6 +313,8 @@ func TestMismatchIsNamed(t *testing.T) {
 		{model1, "model4", `does not fit model4: expected Gemm (Linear) 100→50 at node 4 (/lin2/Gemm), found Gemm (Linear) 100→10`},
 		{cnn3, "cnn2", `does not fit cnn2: expected Relu at node 1 (/layer1/layer1.1/BatchNormalization), found BatchNormalization of 16 channels`},
 		{cnn1, "model1", `does not fit model1: expected Flatten to (N, 784) at node 0 (/cnn1/Conv), found Conv`},
+		{lenet5, "resnet20", `does not fit resnet20: expected Conv with 3x3 kernel, padding 1, stride 1, 1→16 channels, no bias at node 0 (/conv1/Conv), found Conv with 5x5 kernel, padding 2, stride 1, 1→6 channels`},
+		{rewired, "resnet20", `does not fit resnet20: expected Add of 2 inputs from node 7 (/layer1/layer1.0/bn2/BatchNormalization) and node 2 (/relu/Relu) at node 8 (/layer1/layer1.0/Add), found Add of 2 inputs from node 7 (/layer1/layer1.0/bn2/BatchNormalization) and node 5 (/layer1/layer1.0/relu/Relu)`},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			a, _ := zoo.Lookup(tc.model)
@@ -335,10 +408,17 @@ func TestRegisteredModelRoundTrip(t *testing.T) {
 		h = graph.Sigmoid(b, graph.Linear(b, "hidden", graph.Flatten(b, h), 12))
 		return graph.Linear(b, "out", h, classes)
 	}}
+	roundTrip(t, a, zoo.Input{Channels: 2, Height: 9, Width: 7, Classes: 3})
+}
+
+// roundTrip registers a, exports a model of it for input in, reads the
+// file back by its graph alone and checks the architecture, input,
+// provenance, weights and logits; it returns the file.
+func roundTrip(t *testing.T, a zoo.Architecture, in zoo.Input) []byte {
+	t.Helper()
 	if err := zoo.Register(a); err != nil {
 		t.Fatal(err)
 	}
-	in := zoo.Input{Channels: 2, Height: 9, Width: 7, Classes: 3}
 	m, err := zoo.New(a, in, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +427,7 @@ func TestRegisteredModelRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, p, err := onnx.OpenBytes(b, "small.onnx")
+	back, p, err := onnx.OpenBytes(b, a.Name+".onnx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,5 +440,34 @@ func TestRegisteredModelRoundTrip(t *testing.T) {
 	}
 	if got, want := logits(t, back, x, 2), logits(t, m, x, 2); !reflect.DeepEqual(got, want) {
 		t.Errorf("logits %v, want %v", got, want)
+	}
+	return b
+}
+
+// A registered model whose graph branches and joins: a strided Conv
+// without bias and a 1×1 projection of the same input, joined with the
+// input pooled (an Add of three, written as two ONNX Adds), MaxPool2dReLU,
+// Dropout (the identity in inference), global average pooling: it exports,
+// reads back by its graph alone, and gives the same logits.
+func TestRegisteredDAGRoundTrip(t *testing.T) {
+	a := zoo.Architecture{Name: "onnx-test-dag", Build: func(b *graph.Builder, x *G.Node, classes int) *G.Node {
+		h := graph.ReLU(b, graph.BatchNorm2d(b, "bn", graph.Conv2d(b, "conv", x, 4, 3, 1, graph.Stride(2), graph.NoBias())))
+		proj := graph.Conv2d(b, "proj", x, 4, 1, 0, graph.Stride(2))
+		pooled := graph.Conv2d(b, "widen", graph.AvgPool2d(b, x, 2), 4, 1, 0)
+		h = graph.Add(b, h, proj, pooled)
+		h = graph.Dropout(b, graph.MaxPool2dReLU(b, h, 2), 0.5)
+		h = graph.Flatten(b, graph.GlobalAvgPool2d(b, h))
+		return graph.Linear(b, "out", h, classes)
+	}}
+	f, err := onnxpb.Unmarshal(roundTrip(t, a, zoo.Input{Channels: 2, Height: 12, Width: 12, Classes: 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, n := range f.Graph.Node {
+		ops = append(ops, n.OpType)
+	}
+	if got, want := strings.Join(ops, " "), "Conv BatchNormalization Relu Conv AveragePool Conv Add Add Relu MaxPool GlobalAveragePool Flatten Gemm"; got != want {
+		t.Errorf("ops %s\nwant %s", got, want)
 	}
 }

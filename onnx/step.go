@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/onnxpb"
@@ -13,32 +14,45 @@ import (
 
 // ONNX operator types of the zoo's blocks.
 const (
-	opConv      = "Conv"
-	opBatchNorm = "BatchNormalization"
-	opRelu      = "Relu"
-	opTanh      = "Tanh"
-	opSigmoid   = "Sigmoid"
-	opMaxPool   = "MaxPool"
-	opFlatten   = "Flatten"
-	opGemm      = "Gemm"
+	opConv          = "Conv"
+	opBatchNorm     = "BatchNormalization"
+	opRelu          = "Relu"
+	opTanh          = "Tanh"
+	opSigmoid       = "Sigmoid"
+	opMaxPool       = "MaxPool"
+	opAveragePool   = "AveragePool"
+	opGlobalAvgPool = "GlobalAveragePool"
+	opFlatten       = "Flatten"
+	opGemm          = "Gemm"
+	opAdd           = "Add"
 )
 
-// step is one ONNX operator of a model's chain, described the same way
-// whether it comes from the zoo's graph (params set) or from a file
-// (tensors set): two steps fit when their descriptions are equal.
+// graphInput stands for the graph's input among a step's inputs.
+const graphInput = -1
+
+// step is one ONNX operator of a model's graph, described the same way
+// whether it comes from the zoo's blocks (params set) or from a file
+// (tensors set): two steps fit when their descriptions are equal and
+// their inputs are steps that fit.
 type step struct {
 	op     string
+	inputs []int          // the steps whose outputs it takes, in order; graphInput for the input
 	name   string         // the zoo block's name, for node names
 	params []*graph.Param // zoo side, PyTorch's order
 	shapes [][]int64      // the tensors' PyTorch shapes, in that order
-	kernel []int64        // Conv, MaxPool
+	kernel []int64        // Conv, MaxPool, AveragePool
 	stride []int64
 	pads   []int64 // begin and end of each axis
 	eps    float64 // BatchNormalization
 	flat   int64   // Flatten: values per sample after it
+	noBias bool    // a Conv without bias
 	// extra holds what a file sets that no zoo block has (strides 2,
 	// group 2, ceil_mode...), written into the description.
 	extra []string
+
+	// Zoo side: a BatchNorm that torch.onnx.export's eval mode folds into
+	// this Conv (see foldBatchNorms).
+	folded *step
 
 	// File side.
 	node    int              // index of the step's (last) node
@@ -50,14 +64,17 @@ type step struct {
 }
 
 // describe is how errors name a step, and what is compared.
-func (s step) describe() string {
+func (s *step) describe() string {
 	var b strings.Builder
 	b.WriteString(s.op)
 	switch s.op {
 	case opConv:
 		w := s.shapes[0]
 		fmt.Fprintf(&b, " with %s kernel, %s, %s, %d→%d channels", dims(s.kernel, "x"), padsText(s.pads), strideText(s.stride), w[1], w[0])
-	case opMaxPool:
+		if s.noBias {
+			b.WriteString(", no bias")
+		}
+	case opMaxPool, opAveragePool:
 		fmt.Fprintf(&b, " with %s kernel, %s, %s", dims(s.kernel, "x"), strideText(s.stride), padsText(s.pads))
 	case opBatchNorm:
 		fmt.Fprintf(&b, " of %d channels, ε %.3g", s.shapes[0][0], s.eps)
@@ -66,6 +83,8 @@ func (s step) describe() string {
 		fmt.Fprintf(&b, " (Linear) %d→%d", w[1], w[0])
 	case opFlatten:
 		fmt.Fprintf(&b, " to (N, %d)", s.flat)
+	case opAdd:
+		fmt.Fprintf(&b, " of %d inputs", len(s.inputs))
 	}
 	for _, e := range s.extra {
 		b.WriteString(", " + e)
@@ -73,12 +92,23 @@ func (s step) describe() string {
 	return b.String()
 }
 
+// maxListed is how many values of a list a message shows.
+const maxListed = 8
+
+// dims writes at most maxListed values, then how many there are.
 func dims(v []int64, sep string) string {
-	parts := make([]string, len(v))
+	var b strings.Builder
 	for i, d := range v {
-		parts[i] = fmt.Sprint(d)
+		if i == maxListed {
+			fmt.Fprintf(&b, "%s… (%d values)", sep, len(v))
+			break
+		}
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		fmt.Fprint(&b, d)
 	}
-	return strings.Join(parts, sep)
+	return b.String()
 }
 
 func strideText(s []int64) string {
@@ -97,47 +127,86 @@ func padsText(p []int64) string {
 	return fmt.Sprintf("padding %d", p[0])
 }
 
-// modelSteps walks the model's inference graph from the logits back to
-// the input, one block at a time, and returns its ONNX operators in order.
-// A node no zoo block made has no ONNX form: the error names it.
-func modelSteps(m *zoo.Model) ([]step, error) {
-	g, err := m.InferenceGraph(1)
-	if err != nil {
-		return nil, err
-	}
-	var rev []step
-	for n := g.Logits; n != g.Input; {
-		l, err := g.Builder.Block(n)
+// modelSteps lists the ONNX operators of m's inference graph g, in a
+// topological order: the blocks that lead from the input to the logits
+// (Builder.Blocks), Dropout left out (the identity in inference). The
+// last step computes the logits. A node that no block of package graph
+// made has no ONNX form: the error names it.
+func modelSteps(m *zoo.Model, g *zoo.Graph) ([]step, error) {
+	// The blocks the logits depend on, found from the logits back, so
+	// that a node of Gorgonia's own operations is named.
+	b := g.Builder
+	needed := map[*G.Node]bool{}
+	for todo := []*G.Node{g.Logits}; len(todo) > 0; {
+		n := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if n == g.Input || needed[n] {
+			continue
+		}
+		blk, err := b.Block(n)
 		if err != nil {
 			return nil, errors.Wrapf(err, "%s has a block without an ONNX form", m.Arch.Name)
 		}
-		if len(rev) > 1<<16 {
-			return nil, errors.Errorf("%s: the graph does not lead back to its input", m.Arch.Name)
+		needed[n] = true
+		todo = append(todo, blk.Inputs...)
+	}
+	if g.Logits == g.Input {
+		return nil, errors.Errorf("%s: the logits are the input", m.Arch.Name)
+	}
+	index := map[*G.Node]int{g.Input: graphInput} // node → the step computing it
+	var steps []step
+	for _, blk := range b.Blocks() {
+		if !needed[blk.Output] {
+			continue
 		}
-		if len(l.Inputs) != 1 {
-			return nil, errors.Errorf("%s: block %s joins %d inputs: no ONNX form yet", m.Arch.Name, l.Name, len(l.Inputs))
+		ins := make([]int, len(blk.Inputs))
+		for i, x := range blk.Inputs {
+			k, ok := index[x]
+			if !ok {
+				return nil, errors.Errorf("%s: block %s takes a node made after it", m.Arch.Name, blk.Name) // Blocks' order: not reached
+			}
+			ins[i] = k
 		}
-		s := step{params: l.Params}
-		if len(l.Params) > 0 {
-			s.name = l.Name // blocks without parameters are named by their place
+		if blk.Kind == graph.DropoutBlock {
+			index[blk.Output] = ins[0]
+			continue
 		}
-		for _, p := range l.Params {
+		s := step{name: blk.Name, params: blk.Params, inputs: ins}
+		for _, p := range blk.Params {
 			shape := make([]int64, len(p.TorchShape))
 			for i, d := range p.TorchShape {
 				shape[i] = int64(d)
 			}
 			s.shapes = append(s.shapes, shape)
 		}
-		k, st, p := int64(l.Kernel), int64(l.Stride), int64(l.Pad)
-		switch l.Kind {
+		k, st, p := int64(blk.Kernel), int64(blk.Stride), int64(blk.Pad)
+		switch blk.Kind {
 		case graph.LinearBlock:
 			s.op = opGemm
 		case graph.Conv2dBlock:
 			s.op, s.kernel, s.stride, s.pads = opConv, []int64{k, k}, []int64{st, st}, []int64{p, p, p, p}
+			s.noBias = len(blk.Params) == 1
 		case graph.BatchNorm2dBlock:
-			s.op, s.eps = opBatchNorm, l.Epsilon
-		case graph.MaxPool2dBlock:
-			s.op, s.kernel, s.stride, s.pads = opMaxPool, []int64{k, k}, []int64{st, st}, []int64{0, 0, 0, 0}
+			s.op, s.eps = opBatchNorm, blk.Epsilon
+		case graph.MaxPool2dBlock, graph.AvgPool2dBlock:
+			s.op, s.kernel, s.stride, s.pads = opMaxPool, []int64{k, k}, []int64{st, st}, []int64{p, p, p, p}
+			if blk.Kind == graph.AvgPool2dBlock {
+				s.op = opAveragePool
+			}
+			if blk.ReLU {
+				// ReLU after the pooling equals ReLU before it (ReLU is
+				// monotonic): written in the course's order, as PyTorch
+				// exports its classes.
+				steps = append(steps, step{op: opRelu, name: blk.Name, inputs: ins})
+				s.inputs = []int{len(steps) - 1}
+			}
+		case graph.GlobalAvgPool2dBlock:
+			s.op = opGlobalAvgPool
+			if len(blk.Output.Shape()) == 2 {
+				// (N, C): ONNX's pooling keeps (N, C, 1, 1).
+				steps = append(steps, s)
+				s = step{op: opFlatten, name: blk.Name, inputs: []int{len(steps) - 1}, flat: int64(blk.Output.Shape()[1])}
+			}
 		case graph.ReLUBlock:
 			s.op = opRelu
 		case graph.TanhBlock:
@@ -145,23 +214,131 @@ func modelSteps(m *zoo.Model) ([]step, error) {
 		case graph.SigmoidBlock:
 			s.op = opSigmoid
 		case graph.FlattenBlock:
-			in := l.Inputs[0].Shape()
+			in := blk.Inputs[0].Shape()
 			s.op, s.flat = opFlatten, int64(in.TotalSize()/in[0])
+		case graph.AddBlock:
+			s.op = opAdd
 		default:
-			return nil, errors.Errorf("%s: block %s has no ONNX form", m.Arch.Name, l.Kind)
+			return nil, errors.Errorf("%s: block %s (%s) has no ONNX form", m.Arch.Name, blk.Name, blk.Kind)
 		}
-		rev = append(rev, s)
-		if l.Kind == graph.MaxPool2dBlock && l.ReLU {
-			// ReLU after the pooling equals ReLU before it (ReLU is
-			// monotonic): written in the course's order, as PyTorch
-			// exports its classes (rev runs backwards).
-			rev = append(rev, step{op: opRelu})
+		steps = append(steps, s)
+		index[blk.Output] = len(steps) - 1
+	}
+	if index[g.Logits] != len(steps)-1 {
+		// The logits are the last block the logits need, or a Dropout
+		// of an earlier one: give them a step of their own.
+		return nil, errors.Errorf("%s: the logits are a Dropout's output", m.Arch.Name)
+	}
+	return normalize(steps), nil
+}
+
+// consumers lists, for each step, the steps that take its output.
+func consumers(steps []step) [][]int {
+	out := make([][]int, len(steps))
+	for i, s := range steps {
+		for _, k := range s.inputs {
+			if k >= 0 {
+				out[k] = append(out[k], i)
+			}
 		}
-		n = l.Inputs[0]
 	}
-	steps := make([]step, len(rev))
-	for i, s := range rev {
-		steps[len(rev)-1-i] = s
+	return out
+}
+
+// normalize writes the same computation in one form, on both sides of a
+// comparison: a ReLU after a max-pooling goes before it (the course's
+// order; they commute), and an Add whose input is an Add that nothing
+// else takes takes that Add's inputs instead (x + y + z, however it is
+// nested). The last step stays the last.
+func normalize(steps []step) []step {
+	last := len(steps) - 1
+	users := consumers(steps)
+	only := func(k, user int) bool { return k >= 0 && k != last && len(users[k]) == 1 && users[k][0] == user }
+	for i := range steps {
+		s := &steps[i]
+		if s.op == opRelu && len(s.inputs) == 1 && only(s.inputs[0], i) && steps[s.inputs[0]].op == opMaxPool {
+			k := s.inputs[0]
+			pool, relu := steps[k], *s
+			relu.inputs, pool.inputs = pool.inputs, []int{k}
+			steps[k], steps[i] = relu, pool
+		}
 	}
-	return steps, nil
+	dead := make([]bool, len(steps))
+	for i := range steps {
+		s := &steps[i]
+		if s.op != opAdd {
+			continue
+		}
+		var ins []int
+		for _, k := range s.inputs {
+			if only(k, i) && steps[k].op == opAdd {
+				ins = append(ins, steps[k].inputs...)
+				dead[k] = true
+			} else {
+				ins = append(ins, k)
+			}
+		}
+		s.inputs = ins
+	}
+	return compact(steps, dead)
+}
+
+// compact drops the dead steps and renumbers the inputs of the others.
+func compact(steps []step, dead []bool) []step {
+	renum := make([]int, len(steps))
+	var out []step
+	for i, s := range steps {
+		if dead[i] {
+			continue
+		}
+		renum[i] = len(out)
+		out = append(out, s)
+	}
+	for i := range out {
+		ins := make([]int, len(out[i].inputs))
+		for j, k := range out[i].inputs {
+			ins[j] = k
+			if k >= 0 {
+				ins[j] = renum[k]
+			}
+		}
+		out[i].inputs = ins
+	}
+	return out
+}
+
+// foldBatchNorms is the zoo's graph as torch.onnx.export writes it in
+// eval mode: each BatchNorm whose input is a Conv that nothing else takes
+// is folded into it (the Conv's folded), its consumers taking the Conv.
+func foldBatchNorms(steps []step) []step {
+	steps = append([]step(nil), steps...)
+	last := len(steps) - 1
+	users := consumers(steps)
+	dead := make([]bool, len(steps))
+	alias := make([]int, len(steps))
+	for i := range alias {
+		alias[i] = i
+	}
+	for i := range steps {
+		s := &steps[i]
+		s.inputs = append([]int(nil), s.inputs...)
+		for j, k := range s.inputs {
+			if k >= 0 {
+				s.inputs[j] = alias[k]
+			}
+		}
+		if s.op != opBatchNorm || i == last {
+			continue
+		}
+		k := s.inputs[0]
+		if k < 0 || steps[k].op != opConv || len(users[k]) != 1 {
+			continue
+		}
+		bn := *s
+		conv := steps[k]
+		conv.folded = &bn
+		steps[k] = conv
+		dead[i], alias[i] = true, k
+	}
+	return compact(steps, dead)
 }

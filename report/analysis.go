@@ -111,26 +111,22 @@ func describeConfig(cfg zoo.Config) string {
 // schedule cosine, warm-up 1 epoch"; "" for plain SGD.
 func describeOptimizer(cfg zoo.Config) string {
 	var parts []string
-	opt := cfg.Optimizer
-	if opt == "" {
-		opt = zoo.OptimizerSGD
-	}
+	opt := cfg.OptimizerName()
 	var settings []string
-	add := func(name string, v float64) {
-		if v != 0 {
-			settings = append(settings, fmt.Sprintf("%s %v", name, v))
+	for _, s := range cfg.SettingsInOrder() {
+		switch {
+		case s.Value == s.Default:
+			// the default, said or not
+		case s.Switch && s.Value == 1:
+			settings = append(settings, s.Name)
+		case !s.Switch:
+			settings = append(settings, s.Name+" "+s.String())
 		}
 	}
-	add("momentum", cfg.Momentum)
-	add("dampening", cfg.Dampening)
-	if cfg.Nesterov {
-		settings = append(settings, "Nesterov")
+	if cfg.WeightDecay != 0 {
+		settings = append(settings, fmt.Sprintf("weight decay %v", cfg.WeightDecay))
 	}
-	add("weight decay", cfg.WeightDecay)
-	add("beta1", cfg.Beta1)
-	add("beta2", cfg.Beta2)
-	add("eps", cfg.Eps)
-	if opt != zoo.OptimizerSGD || len(settings) > 0 {
+	if opt != zoo.DefaultOptimizer || len(settings) > 0 {
 		o := "optimizer " + opt
 		if len(settings) > 0 {
 			o += " (" + strings.Join(settings, ", ") + ")"
@@ -139,16 +135,21 @@ func describeOptimizer(cfg zoo.Config) string {
 	}
 	switch cfg.Schedule {
 	case zoo.ScheduleStep:
-		gamma := cfg.Gamma
-		if gamma == 0 {
-			gamma = 0.1
-		}
-		parts = append(parts, fmt.Sprintf("schedule step (every %d epochs × %v)", cfg.StepSize, gamma))
+		parts = append(parts, fmt.Sprintf("schedule step (every %d epochs × %v)", cfg.StepSize, cfg.ScheduleGamma()))
 	case zoo.ScheduleCosine:
 		parts = append(parts, "schedule cosine")
+	case zoo.ScheduleOneCycle:
+		pct, div, final := cfg.OneCycle()
+		parts = append(parts, fmt.Sprintf("schedule one-cycle (pct_start %v, div_factor %v, final_div_factor %v)", pct, div, final))
 	}
 	if cfg.WarmupEpochs > 0 {
 		parts = append(parts, fmt.Sprintf("warm-up %d epochs", cfg.WarmupEpochs))
+	}
+	if cfg.CropPadding > 0 {
+		parts = append(parts, fmt.Sprintf("random crops (padding %d)", cfg.CropPadding))
+	}
+	if cfg.ClipGradNorm > 0 {
+		parts = append(parts, fmt.Sprintf("gradients clipped to norm %v", cfg.ClipGradNorm))
 	}
 	if len(parts) == 0 {
 		return ""

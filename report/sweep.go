@@ -27,21 +27,16 @@ type Hyper struct {
 	of     func(zoo.Config) string
 }
 
-// hypers are the settings a sweep may vary, as they read in a table.
-var hypers = []Hyper{
-	{Name: "optimizer", of: func(c zoo.Config) string {
-		if c.Optimizer == "" {
-			if c.Momentum != 0 {
-				return zoo.OptimizerMomentum
-			}
-			return zoo.OptimizerSGD
-		}
-		return c.Optimizer
-	}},
+// The settings a sweep may vary, as they read in a table, in order: these,
+// the optimizers' settings (hypersOf), then trailingHypers.
+var leadingHypers = []Hyper{
+	{Name: "optimizer", of: zoo.Config.OptimizerName},
 	{Name: "learning rate", of: func(c zoo.Config) string { return num(c.LR) }},
 	{Name: "batch", of: func(c zoo.Config) string { return itoa(c.BatchSize) }},
 	{Name: "epochs", of: func(c zoo.Config) string { return itoa(c.Epochs) }},
-	{Name: "momentum", of: func(c zoo.Config) string { return num(c.Momentum) }},
+}
+
+var trailingHypers = []Hyper{
 	{Name: "weight decay", of: func(c zoo.Config) string { return num(c.WeightDecay) }},
 	{Name: "schedule", of: func(c zoo.Config) string {
 		if c.Schedule == "" {
@@ -50,7 +45,35 @@ var hypers = []Hyper{
 		return c.Schedule
 	}},
 	{Name: "warm-up", of: func(c zoo.Config) string { return itoa(c.WarmupEpochs) }},
+	{Name: "crop padding", of: func(c zoo.Config) string { return itoa(c.CropPadding) }},
+	{Name: "gradient clipping", of: func(c zoo.Config) string { return num(c.ClipGradNorm) }},
 	{Name: "training samples", of: func(c zoo.Config) string { return itoa(c.TrainSamples) }},
+}
+
+// hypersOf is the hyperparameters configs may vary: leadingHypers, one for
+// each optimizer setting any of them gives (its value, the optimizer's
+// default when not given, "-" for an optimizer without it), trailingHypers.
+func hypersOf(configs []*Configuration) []Hyper {
+	var names []string
+	seen := map[string]bool{}
+	for _, c := range configs {
+		for _, s := range c.Config.SettingsInOrder() {
+			if !seen[s.Name] {
+				seen[s.Name] = true
+				names = append(names, s.Name)
+			}
+		}
+	}
+	out := append([]Hyper(nil), leadingHypers...)
+	for _, name := range names {
+		out = append(out, Hyper{Name: name, of: func(c zoo.Config) string {
+			if _, v, ok := c.SettingValue(name); ok {
+				return v
+			}
+			return "-"
+		}})
+	}
+	return append(out, trailingHypers...)
 }
 
 // Sweep is the configurations of one dataset when there are several: the
@@ -98,7 +121,7 @@ func Sweeps(a *Analysis) []*Sweep {
 		if len(s.Configurations) < 2 {
 			continue
 		}
-		for _, h := range hypers {
+		for _, h := range hypersOf(s.Configurations) {
 			seen := map[string]bool{}
 			var values []string
 			for _, c := range s.Configurations {

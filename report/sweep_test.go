@@ -28,11 +28,7 @@ func sweepRecords() []zoo.Record {
 				for seed := range 3 {
 					cfg := zoo.DefaultConfig()
 					cfg.Optimizer, cfg.LR, cfg.Seed = opt, lr, int64(seed)
-					name := opt
-					if name == "" {
-						name = "sgd"
-					}
-					key := model + " " + name + " " + num(lr)
+					key := model + " " + cfg.OptimizerName() + " " + num(lr)
 					res := &zoo.Result{Model: model, Params: 79510, TestAccuracy: (acc[key] + 0.1*float64(seed)) / 100, Correct: 1, Total: 1,
 						TrainSeconds: 10 + float64(seed), EpochLoss: []float64{0.3}}
 					recs = append(recs, zoo.NewRecord(res, cfg, "mnist", zoo.Environment{}))

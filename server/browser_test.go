@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -68,7 +69,7 @@ func TestBrowserDrawsDigits(t *testing.T) {
 		}
 		t.Skip("no Chromium found (apt-get install chromium, or set ZOO_CHROMIUM); ZOO_REQUIRE_BROWSER=1 makes this a failure")
 	}
-	d := mnist(t)
+	d := mnisttest.Split(t, "ZOO_REQUIRE_BROWSER").Test // its strokes are MNIST's
 	names := modelNames(t)
 	var posts atomic.Int64
 	h := testHandler(t)

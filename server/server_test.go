@@ -138,9 +138,7 @@ func TestPredictFormats(t *testing.T) {
 		pal[i] = color.Gray{Y: uint8(i)}
 	}
 	grey := image.NewPaletted(img.Bounds(), pal)
-	for i, v := range img.Pix {
-		grey.Pix[i] = v
-	}
+	copy(grey.Pix, img.Pix)
 	if err := gif.Encode(&gf, grey, nil); err != nil {
 		t.Fatal(err)
 	}

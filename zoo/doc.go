@@ -14,7 +14,7 @@
 //
 //	data, err := loader.Load(ctx, loader.MNIST, loader.Options{})
 //	arch, err := zoo.Lookup("cnn2")
-//	res, model, err := zoo.Run(ctx, arch, data, zoo.DefaultConfig(), nil)
+//	res, model, err := zoo.Run(ctx, arch, data, arch.Config(), nil) // its recipe; the course's: DefaultConfig
 //	fmt.Printf("%s: %.2f%% in %.1fs\n", res.Model, 100*res.TestAccuracy, res.TrainSeconds)
 //
 // One entry for each use:
@@ -30,7 +30,15 @@
 // callback (Progress, after each step and each epoch), Config.EvalEveryEpoch
 // (the test accuracy after each epoch, outside the training time),
 // Config.TrainSamples and TestSamples (quick runs), the optimizer and its
-// schedule (Config.Optimizer, Schedule, WarmupEpochs).
+// schedule (Config.Optimizer, OptimizerSettings, Schedule, WarmupEpochs),
+// random crops (CropPadding) and gradient clipping (ClipGradNorm).
+//
+// Each architecture has a recipe, how it trains by default
+// (Architecture.Recipe; Architecture.Config is the configuration it
+// makes); the course's seven have the course's protocol. Optimizers are
+// values too: RegisterOptimizer adds one, with its settings and their
+// defaults, and the configuration hash, records, reports and the
+// command's flags read them from the registry.
 //
 // The result holds the test set's confusion matrix (Result.Confusion, kept
 // in the run's Record), and Model.Activations gives the output of each of a

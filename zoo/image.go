@@ -1,13 +1,9 @@
 package zoo
 
 import (
-	"bytes"
+	"fmt"
 	"image"
 	"image/color"
-	_ "image/gif"  // ReadImage decodes GIF
-	_ "image/jpeg" // and JPEG
-	_ "image/png"  // and PNG
-	"io"
 	"math"
 	"sort"
 
@@ -37,6 +33,10 @@ const inkThreshold = 0.1
 //
 // For three channels (CIFAR-10) it is resized to Height×Width in RGB, as
 // three planes, with no cropping. Other channel counts are an error.
+//
+// It allocates at most ImageInputBytes, and refuses with an
+// *ImageLimitError an image that would take more than MaxImageInputBytes
+// (a thin one of millions of pixels).
 func ImageInput(img image.Image, in Input) ([]float32, error) {
 	b := img.Bounds()
 	if b.Empty() {
@@ -44,6 +44,9 @@ func ImageInput(img image.Image, in Input) ([]float32, error) {
 	}
 	if in.Height < 1 || in.Width < 1 {
 		return nil, errors.Errorf("invalid input %d×%d", in.Height, in.Width)
+	}
+	if cost := ImageInputBytes(b.Dx(), b.Dy(), in); cost > MaxImageInputBytes {
+		return nil, &ImageLimitError{fmt.Sprintf("an image of %d×%d pixels: preparing it for a %d×%d input takes %d MiB, over the %d MiB allowed", b.Dx(), b.Dy(), in.Height, in.Width, cost>>20, MaxImageInputBytes>>20)}
 	}
 	switch in.Channels {
 	case 1:
@@ -54,54 +57,72 @@ func ImageInput(img image.Image, in Input) ([]float32, error) {
 	return nil, errors.Errorf("no image preparation for %d channels (1: MNIST-like, 3: CIFAR-like)", in.Channels)
 }
 
-// greyOverWhite is the luminance of c composited over white paper, in
-// [0, 1], with the weights of color.GrayModel.
-func greyOverWhite(c color.Color) float64 {
-	r, g, b, a := c.RGBA() // premultiplied, 16 bits
+// greyOverWhite is the luminance of c (premultiplied, 16 bits) composited
+// over white paper, in [0, 1], with the weights of color.GrayModel.
+func greyOverWhite(c color.RGBA64) float64 {
+	r, g, b, a := uint32(c.R), uint32(c.G), uint32(c.B), uint32(c.A)
 	paper := 0xffff - a
 	r, g, b = r+paper, g+paper, b+paper
 	return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 0xffff
 }
 
+// greyLevels returns the grey level over white of img's pixel (x, y),
+// counted from the image's corner, reading the pixel without allocating
+// when img allows it (every image type of the standard library does).
+func greyLevels(img image.Image) func(x, y int) float64 {
+	b := img.Bounds()
+	if fast, ok := img.(image.RGBA64Image); ok {
+		return func(x, y int) float64 { return greyOverWhite(fast.RGBA64At(b.Min.X+x, b.Min.Y+y)) }
+	}
+	return func(x, y int) float64 {
+		r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		return greyOverWhite(color.RGBA64{R: uint16(r), G: uint16(g), B: uint16(bl), A: uint16(a)})
+	}
+}
+
+// digitBox is the side, in pixels, that a digit's longer side is scaled to
+// in a height × width frame: 20/28 of the frame, as in MNIST.
+func digitBox(height, width int) int {
+	return max(1, int(math.Round(float64(min(height, width))*20/28)))
+}
+
+// digitInput reads the image's pixels in passes rather than holding their
+// levels, so that it allocates only the border, the crop to the ink and
+// the scaled digit (see ImageInputBytes).
 func digitInput(img image.Image, height, width int) ([]float32, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	grey := make([]float64, w*h)
-	for y := range h {
-		for x := range w {
-			grey[y*w+x] = greyOverWhite(img.At(b.Min.X+x, b.Min.Y+y))
-		}
-	}
+	grey := greyLevels(img)
 	// The paper is what the border mostly is.
-	var border []float64
+	border := make([]float64, 0, 2*(w+h))
 	for x := range w {
-		border = append(border, grey[x], grey[(h-1)*w+x])
+		border = append(border, grey(x, 0), grey(x, h-1))
 	}
 	for y := range h {
-		border = append(border, grey[y*w], grey[y*w+w-1])
+		border = append(border, grey(0, y), grey(w-1, y))
 	}
 	sort.Float64s(border)
 	paper := border[len(border)/2]
+	border = nil
 	ink := grey
 	if paper > 0.5 { // dark ink on light paper: invert
-		for i, v := range ink {
-			ink[i] = 1 - v
-		}
+		ink = func(x, y int) float64 { return 1 - grey(x, y) }
 		paper = 1 - paper
 	}
 	top := 0.0
-	for _, v := range ink {
-		top = math.Max(top, v)
+	for y := range h {
+		for x := range w {
+			top = math.Max(top, ink(x, y))
+		}
 	}
 	if top-paper < 1.0/255 {
 		return nil, ErrBlankImage
 	}
+	level := func(x, y int) float64 { return math.Min(math.Max((ink(x, y)-paper)/(top-paper), 0), 1) }
 	x0, y0, x1, y1 := w, h, -1, -1
 	for y := range h {
 		for x := range w {
-			v := math.Min(math.Max((ink[y*w+x]-paper)/(top-paper), 0), 1)
-			ink[y*w+x] = v
-			if v > inkThreshold {
+			if level(x, y) > inkThreshold {
 				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
 			}
 		}
@@ -112,11 +133,11 @@ func digitInput(img image.Image, height, width int) ([]float32, error) {
 	crop := image.NewGray16(image.Rect(0, 0, x1-x0+1, y1-y0+1))
 	for y := y0; y <= y1; y++ {
 		for x := x0; x <= x1; x++ {
-			crop.SetGray16(x-x0, y-y0, color.Gray16{Y: uint16(math.Round(ink[y*w+x] * 0xffff))})
+			crop.SetGray16(x-x0, y-y0, color.Gray16{Y: uint16(math.Round(level(x, y) * 0xffff))})
 		}
 	}
 	// The longer side becomes 20/28 of the frame, as in MNIST.
-	box := max(1, int(math.Round(float64(min(height, width))*20/28)))
+	box := digitBox(height, width)
 	cw, ch := crop.Bounds().Dx(), crop.Bounds().Dy()
 	sw, sh := box, box
 	if cw > ch {
@@ -161,38 +182,4 @@ func rgbInput(img image.Image, height, width int) []float32 {
 		out[2*plane+i] = float32(dst.Pix[4*i+2]) / 255
 	}
 	return out
-}
-
-// Bounds on the images ReadImage decodes: a file of a few megabytes can
-// declare a picture of gigapixels, so the size in its header is checked
-// before any pixel is decoded.
-const (
-	MaxImageBytes  = 32 << 20 // bytes of an encoded image
-	MaxImagePixels = 40 << 20 // width × height
-)
-
-// ReadImage decodes a PNG, JPEG or GIF image (the first frame of a GIF)
-// from r, reading at most MaxImageBytes and refusing, from its header, an
-// image of more than MaxImagePixels. A stream that is none of these
-// formats is an error that says so.
-func ReadImage(r io.Reader) (image.Image, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImageBytes+1))
-	if err != nil {
-		return nil, errors.Wrap(err, "reading the image")
-	}
-	if len(data) > MaxImageBytes {
-		return nil, errors.Errorf("over %d MiB: too large for an image to classify", MaxImageBytes>>20)
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, errors.New("not a PNG, JPEG or GIF image")
-	}
-	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
-		return nil, errors.Errorf("a %s of %d×%d pixels: want 1 to %d million pixels", format, cfg.Width, cfg.Height, MaxImagePixels>>20)
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, errors.Wrapf(err, "a damaged %s", format)
-	}
-	return img, nil
 }

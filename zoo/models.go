@@ -1,6 +1,8 @@
 package zoo
 
 import (
+	"slices"
+
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgonia-zoo/zoo/graph"
@@ -10,24 +12,36 @@ import (
 // each: lenet5.go, resnet20.go), in this order. Parameter names follow the
 // attribute names of the PyTorch classes (nn.Sequential members are
 // numbered, as in their state_dict), and the layers are PyTorch's defaults
-// unless stated.
+// unless stated. The course's recipe is the course's protocol (the zero
+// Recipe).
 func init() {
-	for _, a := range []Architecture{
-		// Costs: epoch times of the default build relative to model1's
-		// (bench/results.md).
-		{Name: "model1", Class: "Model1", Description: "MLP: Linear(in,100), ReLU, Linear(100,classes)", Build: buildModel1},
-		{Name: "model2", Class: "Model2", Description: "MLP: Linear(in,100), tanh, Linear(100,classes)", Build: buildModel2},
-		{Name: "model3", Class: "Model3", Description: "MLP: Linear(in,100), sigmoid, Linear(100,classes)", Build: buildModel3},
-		{Name: "model4", Class: "Model4", Description: "MLP: Linear(in,100), ReLU, Linear(100,50), ReLU, Linear(50,classes)", Build: buildModel4, Cost: 1.1},
-		{Name: "cnn1", Class: "CNNModel1", Aliases: []string{"cnn_model1"}, Description: "Conv2d(C,32,5,pad 2), ReLU, MaxPool 2, Linear", Build: buildCNN1, Cost: 7},
-		{Name: "cnn2", Class: "CNNModel2", Aliases: []string{"cnn_model2"}, Description: "Conv2d(C,16,5,pad 2), ReLU, MaxPool 2, Conv2d(16,32,5,pad 2), ReLU, MaxPool 2, Linear", Build: buildCNN2, Cost: 14},
-		{Name: "cnn3", Class: "CNNModel3", Aliases: []string{"cnn_model3"}, Description: "cnn2 with BatchNorm2d after each Conv2d", Build: buildCNN3, Cost: 17},
-		lenet5, resnet20,
-	} {
+	for _, a := range slices.Concat(courseArchitectures, []Architecture{lenet5, resnet20}) {
 		if err := Register(a); err != nil {
 			panic(err) // the built-in table is wrong: a programming error
 		}
 	}
+}
+
+// CourseModels names the course's seven models, in the course's order: the
+// MLPs model1 to model4 and the convnets cnn1 to cnn3.
+func CourseModels() []string {
+	names := make([]string, len(courseArchitectures))
+	for i, a := range courseArchitectures {
+		names[i] = a.Name
+	}
+	return names
+}
+
+var courseArchitectures = []Architecture{
+	// Costs: epoch times of the default build relative to model1's
+	// (bench/results.md).
+	{Name: "model1", Class: "Model1", Description: "MLP: Linear(in,100), ReLU, Linear(100,classes)", Build: buildModel1},
+	{Name: "model2", Class: "Model2", Description: "MLP: Linear(in,100), tanh, Linear(100,classes)", Build: buildModel2},
+	{Name: "model3", Class: "Model3", Description: "MLP: Linear(in,100), sigmoid, Linear(100,classes)", Build: buildModel3},
+	{Name: "model4", Class: "Model4", Description: "MLP: Linear(in,100), ReLU, Linear(100,50), ReLU, Linear(50,classes)", Build: buildModel4, Cost: 1.1},
+	{Name: "cnn1", Class: "CNNModel1", Aliases: []string{"cnn_model1"}, Description: "Conv2d(C,32,5,pad 2), ReLU, MaxPool 2, Linear", Build: buildCNN1, Cost: 7},
+	{Name: "cnn2", Class: "CNNModel2", Aliases: []string{"cnn_model2"}, Description: "Conv2d(C,16,5,pad 2), ReLU, MaxPool 2, Conv2d(16,32,5,pad 2), ReLU, MaxPool 2, Linear", Build: buildCNN2, Cost: 14},
+	{Name: "cnn3", Class: "CNNModel3", Aliases: []string{"cnn_model3"}, Description: "cnn2 with BatchNorm2d after each Conv2d", Build: buildCNN3, Cost: 17},
 }
 
 // twoLayer is Model1-3: lin1 (100 units), an activation, lin2.

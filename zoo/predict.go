@@ -57,9 +57,9 @@ type inference struct {
 	// images is the number of images the graph takes at once.
 	images int
 
-	steps  []step
+	calls  []opCall
 	leaves []leaf    // the nodes whose values are read at run time
-	vals   []G.Value // per slot: a leaf's value or a step's output
+	vals   []G.Value // per slot: a leaf's value or an op call's output
 	xSlot  int       // the input's slot
 	logits int       // the logits' slot
 }
@@ -70,8 +70,9 @@ type leaf struct {
 	slot int
 }
 
-// step is one op of the graph: its arguments' slots and its own.
-type step struct {
+// opCall is one op of the graph, called once a run: its arguments' slots
+// and its own.
+type opCall struct {
 	node *G.Node
 	args []int
 	in   []G.Value // the arguments, gathered before each call
@@ -101,8 +102,7 @@ func (m *Model) newInference(batch int) (*inference, error) {
 func (in *inference) compile() error {
 	g := in.net.b.Graph()
 	slot := map[*G.Node]int{}
-	var children func(n *G.Node) []*G.Node
-	children = func(n *G.Node) []*G.Node {
+	children := func(n *G.Node) []*G.Node {
 		var out []*G.Node
 		for it := g.From(n.ID()); it.Next(); {
 			out = append(out, it.Node().(*G.Node))
@@ -127,7 +127,7 @@ func (in *inference) compile() error {
 		if n.Op() == nil {
 			return errors.Errorf("node %v has inputs and no op", n)
 		}
-		st := step{node: n, args: make([]int, len(kids)), in: make([]G.Value, len(kids))}
+		st := opCall{node: n, args: make([]int, len(kids)), in: make([]G.Value, len(kids))}
 		for i, k := range kids {
 			if err := visit(k); err != nil {
 				return err
@@ -137,7 +137,7 @@ func (in *inference) compile() error {
 		st.out = len(in.vals)
 		slot[n] = st.out
 		in.vals = append(in.vals, nil)
-		in.steps = append(in.steps, st)
+		in.calls = append(in.calls, st)
 		return nil
 	}
 	if err := visit(in.net.logits); err != nil {
@@ -158,8 +158,8 @@ func (in *inference) run(x *tensor.Dense) ([]float32, error) {
 		in.vals[l.slot] = l.node.Value()
 	}
 	in.vals[in.xSlot] = x
-	for i := range in.steps {
-		st := &in.steps[i]
+	for i := range in.calls {
+		st := &in.calls[i]
 		for j, a := range st.args {
 			st.in[j] = in.vals[a]
 		}
@@ -218,7 +218,7 @@ func graphBatch(batch, imageBytes int) int {
 // imageBytes is the memory the graph's op outputs take per image.
 func (in *inference) imageBytes() int {
 	total := 0
-	for _, st := range in.steps {
+	for _, st := range in.calls {
 		total += st.node.Shape().TotalSize() * int(st.node.Dtype().Size()) / in.images
 	}
 	return total

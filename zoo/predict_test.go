@@ -140,7 +140,7 @@ func TestPredictionOfIsASoftmax(t *testing.T) {
 func TestPredictorRunsLikeTheTapeMachine(t *testing.T) {
 	const batch = 3
 	r := rand.New(rand.NewPCG(4, 5))
-	for _, name := range Names()[:7] {
+	for _, name := range CourseModels() {
 		t.Run(name, func(t *testing.T) {
 			a, _ := Lookup(name)
 			m, err := New(a, MNISTInput, 7)
@@ -208,7 +208,7 @@ func TestPredictionsDoNotDependOnTheBatch(t *testing.T) {
 		x[i] = r.Float32()
 	}
 	ctx := context.Background()
-	for _, name := range Names()[:7] {
+	for _, name := range CourseModels() {
 		t.Run(name, func(t *testing.T) {
 			a, _ := Lookup(name)
 			m, err := New(a, MNISTInput, 7)

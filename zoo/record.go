@@ -70,31 +70,56 @@ type Record struct {
 // ConfigHash identifies a configuration on a dataset regardless of the seed,
 // so that the runs of several seeds group together: the first 12 hex digits
 // of the SHA-256 of the settings that change results (the evaluation batch
-// size does not). The course's plain SGD hashes as it always has.
+// size does not). The course's plain SGD hashes as it always has, and so do
+// the configurations of the built-in optimizers and schedules; each
+// optimizer adds its own settings (OptimizerSpec.Hash).
 func ConfigHash(dataset string, c Config) string {
 	key := fmt.Sprintf("dataset=%s epochs=%d lr=%v batch=%d train=%d test=%d", dataset, c.Epochs, c.LR, c.BatchSize, c.TrainSamples, c.TestSamples)
 	// Plain SGD adds nothing, so that the course's runs keep their hashes;
-	// other optimizers add their effective settings (the momentum
-	// optimizer is SGD with a momentum, and hashes as such).
+	// others add their effective settings, the newer ones (one-cycle,
+	// cropping, clipping) only when set so that the older keep theirs.
 	if !c.plainSGD() {
-		kind := c.optimizerName()
-		if kind == OptimizerMomentum {
-			kind = OptimizerSGD
+		key += fmt.Sprintf(" optimizer=%s wd=%v warmup=%d schedule=%s", optimizerHashName(c), c.WeightDecay, c.WarmupEpochs, c.Schedule)
+		switch c.Schedule {
+		case ScheduleStep:
+			key += fmt.Sprintf(" step=%d gamma=%v", c.StepSize, c.ScheduleGamma())
+		case ScheduleOneCycle:
+			pct, div, final := c.OneCycle()
+			key += fmt.Sprintf(" pct_start=%v div_factor=%v final_div_factor=%v", pct, div, final)
 		}
-		key += fmt.Sprintf(" optimizer=%s wd=%v warmup=%d schedule=%s", kind, c.WeightDecay, c.WarmupEpochs, c.Schedule)
-		if c.Schedule == ScheduleStep {
-			key += fmt.Sprintf(" step=%d gamma=%v", c.StepSize, c.gamma())
+		key += optimizerHashSettings(c)
+		if c.CropPadding != 0 {
+			key += fmt.Sprintf(" crop_padding=%d", c.CropPadding)
 		}
-		switch kind {
-		case OptimizerSGD:
-			key += fmt.Sprintf(" momentum=%v dampening=%v nesterov=%v", c.momentum(), c.Dampening, c.Nesterov)
-		default:
-			b1, b2, eps := c.adamParams()
-			key += fmt.Sprintf(" betas=%v,%v eps=%v", b1, b2, eps)
+		if c.ClipGradNorm != 0 {
+			key += fmt.Sprintf(" clip_grad_norm=%v", c.ClipGradNorm)
 		}
 	}
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:6])
+}
+
+// optimizerHashName is the name c's optimizer hashes as.
+func optimizerHashName(c Config) string {
+	if o, err := LookupOptimizer(c.Optimizer); err == nil && o.HashAs != "" {
+		return o.HashAs
+	}
+	return c.OptimizerName()
+}
+
+// optimizerHashSettings is the settings' part of the hash: the optimizer's
+// own, with its defaults filled in; for an optimizer this program does not
+// know (or settings it does not take), the given settings by name.
+func optimizerHashSettings(c Config) string {
+	o, full, err := c.optimizerSpec()
+	if err == nil {
+		return o.hashSettings(full)
+	}
+	var b strings.Builder
+	for _, name := range c.OptimizerSettings.sortedNames() {
+		fmt.Fprintf(&b, " %s=%v", name, c.OptimizerSettings[name])
+	}
+	return b.String()
 }
 
 // Key is what makes two records the same run: resuming skips a run whose key

@@ -17,7 +17,8 @@ import (
 type Build func(b *graph.Builder, x *G.Node, classes int) *G.Node
 
 // Architecture is a registered model: its name for -model, the course's class
-// name (an alias), other aliases, a one-line description and its constructor.
+// name (an alias), other aliases, a one-line description, its constructor
+// and its default training recipe.
 type Architecture struct {
 	Name        string
 	Class       string
@@ -27,6 +28,15 @@ type Architecture struct {
 	// Cost is the training time per sample relative to model1's, which
 	// sweeps use to balance their shards; 0 means 1.
 	Cost float64
+	// Recipe is how the architecture trains by default (Architecture.Config,
+	// `zoo -model NAME`; flags change what they say): the training
+	// settings of a Config, Epochs, LR, BatchSize (zero: DefaultConfig's),
+	// the optimizer with its settings and weight decay, the schedule with
+	// its settings and warm-up, CropPadding and ClipGradNorm. A recipe
+	// sets none of a run's own settings (Seed, EvalBatchSize,
+	// TrainSamples, TestSamples, EvalEveryEpoch). The zero Recipe is the
+	// course's protocol, DefaultConfig, which the course's seven keep.
+	Recipe Config
 }
 
 // RelativeCost is a.Cost, or 1 when unset.
@@ -58,6 +68,9 @@ func Register(a Architecture) error {
 	if a.Name == "" || a.Build == nil {
 		return errors.New("zoo: an architecture needs a name and a Build function")
 	}
+	if err := a.checkRecipe(); err != nil {
+		return err
+	}
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.byName == nil {
@@ -73,6 +86,7 @@ func Register(a Architecture) error {
 		}
 	}
 	stored := a
+	stored.Recipe.OptimizerSettings = a.Recipe.OptimizerSettings.Clone()
 	for _, k := range keys {
 		registry.byName[k] = &stored
 	}

@@ -17,7 +17,7 @@ import (
 // comparison: 5 epochs of plain SGD at learning rate 0.1 on batches of 100.
 type Config struct {
 	Epochs    int     `json:"epochs"`     // passes over the training set
-	LR        float64 `json:"lr"`         // SGD learning rate (no momentum, no weight decay)
+	LR        float64 `json:"lr"`         // learning rate (the one-cycle schedule's peak)
 	BatchSize int     `json:"batch_size"` // training batch size
 	Seed      int64   `json:"seed"`       // fixes initialisation and the shuffle of every epoch
 	// EvalBatchSize is the batch of the inference graph; large batches make
@@ -31,25 +31,42 @@ type Config struct {
 	// it costs one evaluation per epoch, outside the training time.
 	EvalEveryEpoch bool `json:"eval_every_epoch,omitempty"`
 
-	// The optimizer, with PyTorch's semantics (see optim.go): "" or "sgd"
-	// (plain SGD unless Momentum or WeightDecay are set), "momentum",
-	// "adam" or "adamw". Zero values are PyTorch's defaults; left at zero,
-	// the configuration is the course's plain SGD, bit for bit.
-	Optimizer   string  `json:"optimizer,omitempty"`
-	Momentum    float64 `json:"momentum,omitempty"`
-	Dampening   float64 `json:"dampening,omitempty"`
-	Nesterov    bool    `json:"nesterov,omitempty"`
-	WeightDecay float64 `json:"weight_decay,omitempty"`
-	Beta1       float64 `json:"beta1,omitempty"` // Adam's; 0 means 0.9
-	Beta2       float64 `json:"beta2,omitempty"` // 0 means 0.999
-	Eps         float64 `json:"eps,omitempty"`   // 0 means 1e-8
-	// The learning rate's schedule over epochs: "" (constant), "step"
-	// (StepSize epochs, Gamma: 0 means 0.1) or "cosine"; WarmupEpochs of
-	// linear warm-up multiply either (see LRAt).
-	Schedule     string  `json:"schedule,omitempty"`
-	StepSize     int     `json:"step_size,omitempty"`
-	Gamma        float64 `json:"gamma,omitempty"`
-	WarmupEpochs int     `json:"warmup_epochs,omitempty"`
+	// The optimizer, with PyTorch's semantics: a registered name
+	// (OptimizerNames: sgd, momentum, adam, adamw, ...; "" is
+	// DefaultOptimizer) and its settings by name (OptimizerSpec.Settings;
+	// one left out has PyTorch's default). WeightDecay is every
+	// optimizer's weight_decay, applied its way (added to the gradient,
+	// or decoupled in AdamW). Left at zero, the configuration is the
+	// course's plain SGD, bit for bit. The settings are written into the
+	// configuration's JSON as fields of their own ("momentum": 0.9), as
+	// records always had them: see MarshalJSON.
+	Optimizer         string   `json:"optimizer,omitempty"`
+	OptimizerSettings Settings `json:"-"`
+	WeightDecay       float64  `json:"weight_decay,omitempty"`
+	// The learning rate's schedule: "" (constant), "step" (StepSize
+	// epochs, Gamma: 0 means DefaultGamma), "cosine" or "onecycle"
+	// (PctStart, DivFactor, FinalDivFactor: 0 means PyTorch's defaults);
+	// WarmupEpochs of linear warm-up multiply the step and cosine
+	// schedules (see LRAt and LRAtBatch).
+	Schedule       string  `json:"schedule,omitempty"`
+	StepSize       int     `json:"step_size,omitempty"`
+	Gamma          float64 `json:"gamma,omitempty"`
+	WarmupEpochs   int     `json:"warmup_epochs,omitempty"`
+	PctStart       float64 `json:"pct_start,omitempty"`
+	DivFactor      float64 `json:"div_factor,omitempty"`
+	FinalDivFactor float64 `json:"final_div_factor,omitempty"`
+
+	// CropPadding, when positive, trains on random crops: each training
+	// image padded with so many zero pixels on every side and cut back to
+	// its size at a random place, as torchvision's RandomCrop(size,
+	// padding=CropPadding), drawn from the seed, the epoch and the batch
+	// (loader.Batcher.SetRandomCrop). The test set is never cropped.
+	CropPadding int `json:"crop_padding,omitempty"`
+	// ClipGradNorm, when positive, scales each step's gradients so that
+	// their global L2 norm is at most ClipGradNorm, as
+	// torch.nn.utils.clip_grad_norm_(parameters, ClipGradNorm) before
+	// optimizer.step() (see ClipGradients).
+	ClipGradNorm float64 `json:"clip_grad_norm,omitempty"`
 }
 
 // DefaultConfig is the course's protocol: benchmark(model, epochs=5, lr=0.1)
@@ -79,7 +96,30 @@ func (c Config) Validate() error {
 	case c.TrainSamples > 0 && c.TrainSamples < c.BatchSize:
 		return errors.Errorf("%d training samples are fewer than one batch of %d", c.TrainSamples, c.BatchSize)
 	}
-	return c.validateOptimizer()
+	return c.validateTraining()
+}
+
+// validateTraining checks the optimizer and its settings, the schedule,
+// the cropping and the clipping.
+func (c Config) validateTraining() error {
+	if _, err := c.NewOptimizer(); err != nil {
+		return err
+	}
+	if err := c.validateSchedule(); err != nil {
+		return err
+	}
+	return c.validateBatchSettings()
+}
+
+// validateBatchSettings checks the cropping and the clipping.
+func (c Config) validateBatchSettings() error {
+	switch {
+	case c.CropPadding < 0 || c.CropPadding > loader.MaxCropPadding:
+		return errors.Errorf("crop padding must be 0 to %d pixels, got %d", loader.MaxCropPadding, c.CropPadding)
+	case c.ClipGradNorm < 0 || math.IsNaN(c.ClipGradNorm) || math.IsInf(c.ClipGradNorm, 0):
+		return errors.Errorf("the gradients' largest norm must be a positive number (0: no clipping), got %v", c.ClipGradNorm)
+	}
+	return nil
 }
 
 // Result is what one training run produced.
@@ -112,6 +152,7 @@ type Progress struct {
 	Step, Steps   int // steps of this epoch done, and in all; Step == Steps at its end
 	EpochEnd      bool
 	Loss          float64
+	LR            float64 // the learning rate of the last step
 	Seconds       float64 // training time so far
 	TestAccuracy  float64 // after an epoch, with Config.EvalEveryEpoch; else 0
 }
@@ -226,6 +267,9 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 	}
 	defer tr.Close()
 	batches, err := loader.NewBatcher(train, cfg.BatchSize)
+	if err == nil {
+		err = batches.SetRandomCrop(cfg.CropPadding)
+	}
 	if err != nil {
 		return nil, errors.Wrap(err, "training batches")
 	}
@@ -237,7 +281,7 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 	var evalTime time.Duration // kept out of the training time
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		batches.Shuffle(cfg.Seed, epoch)
-		if !cfg.plainSGD() {
+		if !cfg.plainSGD() && !cfg.schedulePerBatch() {
 			tr.SetLR(cfg.LRAt(epoch))
 		}
 		var sum float64
@@ -245,8 +289,11 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			if cfg.schedulePerBatch() {
+				tr.SetLR(cfg.LRAtBatch(epoch, step, steps))
+			}
 			batches.Fill(step, tr.x, tr.targets, nil)
-			loss, err := tr.step()
+			loss, err := tr.trainBoundBatch()
 			if err != nil {
 				return nil, errors.Wrapf(err, "%s: epoch %d, step %d", m.Arch.Name, epoch, step+1)
 			}
@@ -256,10 +303,10 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 			sum += loss
 			if progress != nil {
 				progress(Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: step + 1, Steps: steps,
-					Loss: sum / float64(step+1), Seconds: (time.Since(start) - evalTime).Seconds()})
+					Loss: sum / float64(step+1), LR: tr.lr, Seconds: (time.Since(start) - evalTime).Seconds()})
 			}
 		}
-		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps, EpochEnd: true, Loss: sum / float64(steps)}
+		p := Progress{Model: m.Arch.Name, Epoch: epoch, Epochs: cfg.Epochs, Step: steps, Steps: steps, EpochEnd: true, Loss: sum / float64(steps), LR: tr.lr}
 		res.EpochLoss = append(res.EpochLoss, p.Loss)
 		if test != nil {
 			evalStart := time.Now()
@@ -281,14 +328,16 @@ func (m *Model) train(ctx context.Context, train *loader.Dataset, test *Evaluato
 	return res, nil
 }
 
-// Trainer runs SGD steps on a model's training graph, compiled once: the
-// harness's inner loop, for callers that bring their own batches. It is not
-// safe for concurrent use (one graph and one VM per goroutine).
+// Trainer runs optimizer steps on a model's training graph, compiled once:
+// the harness's inner loop, for callers that bring their own batches. It is
+// not safe for concurrent use (one graph and one VM per goroutine).
 type Trainer struct {
 	m       *Model
 	net     *built
 	vm      G.VM
-	solver  optimizer
+	solver  Optimizer
+	lr      float64 // the solver's learning rate
+	clip    float64 // Config.ClipGradNorm
 	grads   []G.ValueGrad
 	x       []float32 // the input batch the graph reads, (batch, C, H, W)
 	targets []float32 // one-hot targets, (batch, classes)
@@ -302,9 +351,10 @@ func (m *Model) NewTrainer(batch int, lr float64) (*Trainer, error) {
 }
 
 // NewTrainerFor is NewTrainer for batches of cfg.BatchSize with cfg's
-// optimizer at cfg.LR; SetLR changes the rate (a schedule calls it each
-// epoch with cfg.LRAt). The optimizer's state (momentum, Adam's moments)
-// lives in the trainer.
+// optimizer at cfg.LR, its gradients clipped to cfg.ClipGradNorm; SetLR
+// changes the rate (a schedule calls it each epoch with cfg.LRAt, or each
+// batch with cfg.LRAtBatch). The optimizer's state (momentum, Adam's
+// moments) lives in the trainer. Cropping is the batches' (the caller's).
 func (m *Model) NewTrainerFor(cfg Config) (*Trainer, error) {
 	batch, lr := cfg.BatchSize, cfg.LR
 	if batch < 1 {
@@ -313,7 +363,11 @@ func (m *Model) NewTrainerFor(cfg Config) (*Trainer, error) {
 	if !(lr > 0) || math.IsInf(lr, 0) {
 		return nil, errors.Errorf("learning rate must be a positive number, got %v", lr)
 	}
-	if err := cfg.validateOptimizer(); err != nil {
+	solver, err := cfg.NewOptimizer()
+	if err == nil {
+		err = cfg.validateBatchSettings()
+	}
+	if err != nil {
 		return nil, err
 	}
 	net, err := build(m.Arch, m.Store, graph.Training, batch, m.Input)
@@ -321,7 +375,7 @@ func (m *Model) NewTrainerFor(cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{
-		m: m, net: net, solver: newOptimizer(cfg),
+		m: m, net: net, solver: solver, lr: lr, clip: cfg.ClipGradNorm,
 		x:       make([]float32, batch*m.Input.Channels*m.Input.Height*m.Input.Width),
 		targets: make([]float32, batch*m.Input.Classes),
 	}
@@ -361,11 +415,12 @@ func (t *Trainer) Step(x []float32, labels []int) (float64, error) {
 		}
 		t.targets[i*t.m.Input.Classes+l] = 1
 	}
-	return t.step()
+	return t.trainBoundBatch()
 }
 
-// step runs the graph on the bound buffers and updates the weights.
-func (t *Trainer) step() (float64, error) {
+// trainBoundBatch runs the graph on the batch in the bound buffers (t.x,
+// t.targets) and updates the weights from its gradients.
+func (t *Trainer) trainBoundBatch() (float64, error) {
 	defer t.vm.Reset()
 	if err := t.vm.RunAll(); err != nil {
 		return 0, err
@@ -377,6 +432,11 @@ func (t *Trainer) step() (float64, error) {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > MaxLoss {
 		return loss, nil // the caller decides; the weights are left as they were
 	}
+	if t.clip > 0 {
+		if _, err := ClipGradients(t.grads, t.clip); err != nil {
+			return 0, errors.Wrapf(err, "%s: clipping the gradients", t.m.Arch.Name)
+		}
+	}
 	if err := t.solver.Step(t.grads); err != nil {
 		return 0, errors.Wrapf(err, "%s: optimizer step", t.m.Arch.Name)
 	}
@@ -384,7 +444,7 @@ func (t *Trainer) step() (float64, error) {
 }
 
 // SetLR sets the learning rate of the next steps.
-func (t *Trainer) SetLR(lr float64) { t.solver.SetLR(lr) }
+func (t *Trainer) SetLR(lr float64) { t.lr = lr; t.solver.SetLR(lr) }
 
 // Close releases the trainer's VM.
 func (t *Trainer) Close() { t.vm.Close() }

@@ -6,11 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 
 	"github.com/gorgonia-zoo/zoo/graph"
 	"github.com/gorgonia-zoo/zoo/internal/safetensors"
@@ -45,22 +48,64 @@ type Provenance struct {
 	Correct      int     // test images classified right
 	Total        int     // test images
 	ZooVersion   string  // Version() of the zoo that trained it
-	// TensorsSHA256 is the SHA-256 of the tensors (see TensorsSHA256):
-	// Load refuses a file whose tensors do not match it.
+	// TensorsSHA256 is the SHA-256 of the tensors and of what the file
+	// claims to be (its model, class and input metadata): Load refuses a
+	// file that does not match it. SaveWithProvenance computes it.
 	TensorsSHA256 string
 }
 
-// TensorsSHA256 hashes tensors in name order: each tensor's name, dtype,
-// shape and data bytes, so that any change to the weights changes it.
-func TensorsSHA256(tensors []safetensors.Tensor) string {
+// tensorsSHA256 is the SHA-256 that a weights file states under
+// "tensors_sha256": of what the file claims to be, its "model", "class"
+// and "input" metadata as written (an absent key as empty), then of its
+// tensors in name order, each tensor's name, dtype, shape and data bytes.
+// Changing the weights, or relabelling them as another model or input,
+// changes it. meta may hold other keys, which are not covered.
+func tensorsSHA256(meta map[string]string, tensors []safetensors.Tensor) string {
+	h := sha256.New()
+	fmt.Fprint(h, "zoo weights\x00")
+	for _, key := range []string{metaModel, metaClass, metaInput} {
+		fmt.Fprintf(h, "%s=%q\x00", key, meta[key])
+	}
+	hashTensors(h, tensors)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// tensorsOnlySHA256 is the hash zoo versions before 2026-12 stated: of
+// the tensors alone.
+func tensorsOnlySHA256(tensors []safetensors.Tensor) string {
+	h := sha256.New()
+	hashTensors(h, tensors)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func hashTensors(h io.Writer, tensors []safetensors.Tensor) {
 	sorted := append([]safetensors.Tensor(nil), tensors...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	h := sha256.New()
 	for _, t := range sorted {
 		fmt.Fprintf(h, "%s\x00%s\x00%v\x00%d\x00", t.Name, t.DType, t.Shape, len(t.Data))
 		h.Write(t.Data)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+}
+
+// checkSHA256 checks a file's stated hash. A file without one is not the
+// zoo's (PyTorch's save_file states none): it is checked only by fitting
+// the model. An empty one, or one that matches neither what the file
+// holds and claims nor (as older zoo versions wrote it) its tensors alone,
+// is damage.
+func checkSHA256(f *safetensors.File, path string) error {
+	want, stated := f.Metadata[metaSHA256]
+	switch {
+	case !stated:
+		return nil
+	case want == "":
+		return errors.Errorf("loading weights: %s: its %s is empty: the file is damaged", path, metaSHA256)
+	}
+	got := tensorsSHA256(f.Metadata, f.Tensors)
+	if got == want || tensorsOnlySHA256(f.Tensors) == want {
+		return nil
+	}
+	return errors.Errorf("loading weights: %s: the SHA-256 of its tensors and of what it claims to be (model %q, input %q) is %s, its metadata says %s: the file is damaged or relabelled",
+		path, f.Metadata[metaModel], f.Metadata[metaInput], got, want)
 }
 
 // Save writes the model's state as a safetensors file with the state_dict
@@ -69,7 +114,8 @@ func TensorsSHA256(tensors []safetensors.Tensor) string {
 //	model.load_state_dict(load_file(path), strict=True)
 //
 // succeeds on it. The file is written atomically. Its metadata names the
-// model, its input and the SHA-256 of its tensors.
+// model, its input and a SHA-256 of both and of its tensors (see
+// Load).
 func (m *Model) Save(path string) error {
 	return m.SaveWithProvenance(path, Provenance{})
 }
@@ -82,11 +128,12 @@ func (m *Model) SaveWithProvenance(path string, p Provenance) error {
 	if err != nil {
 		return errors.Wrapf(err, "saving %s", m.Arch.Name)
 	}
-	p.TensorsSHA256 = TensorsSHA256(tensors)
+	p.TensorsSHA256 = ""
 	meta, err := m.Metadata(p)
 	if err != nil {
 		return errors.Wrapf(err, "saving %s", m.Arch.Name)
 	}
+	meta[metaSHA256] = tensorsSHA256(meta, tensors)
 	meta["format"] = "pt"
 	return errors.Wrapf(safetensors.WriteFile(path, tensors, meta), "saving %s", m.Arch.Name)
 }
@@ -163,7 +210,7 @@ func provenanceOf(meta map[string]string, path string) (Provenance, error) {
 		ZooVersion: meta[metaVersion], TensorsSHA256: meta[metaSHA256],
 	}
 	bad := func(key string, err error) error {
-		return errors.Errorf("%s: metadata %q is %q: %v", path, key, meta[key], err)
+		return errors.Errorf("%s: metadata %.64q is %.64q: %v", path, key, meta[key], err)
 	}
 	if v := meta[metaInput]; v != "" {
 		in := &p.Input
@@ -205,7 +252,11 @@ func Open(path string) (*Model, Provenance, error) {
 	if err != nil {
 		return nil, Provenance{}, errors.Wrap(err, "loading weights")
 	}
-	m, p, err := modelFor(meta, path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, Provenance{}, errors.Wrap(err, "loading weights")
+	}
+	m, p, err := modelFor(meta, path, fi.Size())
 	if err != nil {
 		return nil, p, err
 	}
@@ -219,15 +270,18 @@ func OpenSafetensors(data []byte, name string) (*Model, Provenance, error) {
 	if err != nil {
 		return nil, Provenance{}, errors.Wrapf(err, "loading weights: %s", name)
 	}
-	m, p, err := modelFor(f.Metadata, name)
+	m, p, err := modelFor(f.Metadata, name, int64(len(data)))
 	if err != nil {
 		return nil, p, err
 	}
 	return m, p, m.loadTensors(f, name)
 }
 
-// modelFor makes the fresh model that a file's metadata names.
-func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
+// modelFor makes the fresh model that a file's metadata names. A file of
+// size bytes holds at most size/4 parameters (float32 at the least): the
+// model is refused before its weights are allocated if the input the
+// metadata declares would make it larger.
+func modelFor(meta map[string]string, path string, size int64) (*Model, Provenance, error) {
 	p, err := provenanceOf(meta, path)
 	if err != nil {
 		return nil, p, errors.Wrap(err, "loading weights")
@@ -247,10 +301,12 @@ func modelFor(meta map[string]string, path string) (*Model, Provenance, error) {
 	if in == (Input{}) {
 		in = Input{Channels: 1, Height: 28, Width: 28, Classes: 10}
 	}
-	m, err := New(a, in, 0)
-	if err != nil {
-		return nil, p, err
+	m := &Model{Arch: a, Input: in, Store: graph.NewStore(tensor.Float32, 0)}
+	m.Store.Limit(size/4 + 1)
+	if _, err := build(a, m.Store, graph.Inference, 1, in); err != nil {
+		return nil, p, errors.Wrapf(err, "loading weights: %s: %s for the input %dx%dx%dx%d (a file of %d bytes holds at most %d parameters)", path, a.Name, in.Channels, in.Height, in.Width, in.Classes, size, size/4)
 	}
+	m.Store.Limit(0)
 	p.Model, p.Input = a.Name, in
 	return m, p, nil
 }
@@ -284,7 +340,12 @@ func transpose(m []float32, rows, cols int) []float32 {
 // course's class, into the model. Like load_state_dict(strict=True) it wants
 // every tensor, with the right dtype and shape, and nothing else; a file whose
 // metadata names another model is refused by name, and so is a file whose
-// tensors do not match the SHA-256 its metadata states. Only a regular
+// tensors, or whose model, class and input, do not match the SHA-256 its
+// metadata states (tensors_sha256; a hash of the tensors alone, as zoo
+// versions before 2026-12 wrote, is accepted too), or that states an
+// empty one. A file that states none, as PyTorch's save_file writes them,
+// is checked only by fitting the model. The hash detects damage and
+// edits, not forgery: anyone can compute it. Only a regular
 // file is read (a FIFO or device is refused without waiting), and only if
 // it is no larger than the model could fill. The model is unchanged when
 // Load fails.
@@ -325,10 +386,8 @@ func (m *Model) loadTensors(f *safetensors.File, path string) error {
 	if name := f.Metadata[metaModel]; name != "" && !m.Arch.answersTo(name) {
 		return errors.Errorf("loading weights: %s holds a %s model, not %s", path, name, m.Arch.Name)
 	}
-	if want := f.Metadata[metaSHA256]; want != "" {
-		if got := TensorsSHA256(f.Tensors); got != want {
-			return errors.Errorf("loading weights: %s: the tensors' SHA-256 is %s, its metadata says %s: the file is damaged", path, got, want)
-		}
+	if err := checkSHA256(f, path); err != nil {
+		return err
 	}
 	values := make(map[*graph.Param]any, len(m.Store.Params()))
 	want := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -39,8 +40,12 @@ var courseModels = []struct {
 }
 
 func TestCourseModelsMatchPyTorch(t *testing.T) {
-	if got := Names()[:7]; !reflect.DeepEqual(got, []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "cnn3"}) {
-		t.Fatalf("Names() starts %v", got)
+	course := []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "cnn3"}
+	if got := CourseModels(); !reflect.DeepEqual(got, course) {
+		t.Fatalf("CourseModels() is %v", got)
+	}
+	if got := Names(); len(got) < len(course) || !reflect.DeepEqual(got[:len(course)], course) {
+		t.Fatalf("Names() is %v, not the course's seven first", got)
 	}
 	for _, want := range courseModels {
 		t.Run(want.name, func(t *testing.T) {
@@ -469,5 +474,57 @@ func TestEvaluatorFollowsTheWeights(t *testing.T) {
 				t.Errorf("%d correct before and after training: the evaluator did not see the new weights", got)
 			}
 		})
+	}
+}
+
+// TestDeclaredInputIsBoundedByTheFile opens weights files whose metadata
+// declare inputs that would make the model far larger than the file:
+// each is refused, naming the parameter, before the weights are allocated
+// (the heap hands out less than 16 MiB for what would be 6 GB).
+func TestDeclaredInputIsBoundedByTheFile(t *testing.T) {
+	a, _ := Lookup("model1")
+	m, _ := New(a, MNISTInput, 0)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "model1.safetensors")
+	if err := m.Save(good); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ input, want string }{
+		{"1x28x28x5000000", "parameter lin2.weight: shape [100 5000000] takes the parameters past the store's limit"},
+		{"1x46341x46341x10", "parameter lin1.weight: shape [2147488281 100] has over 2147483647 elements"},
+		{"1x28x28x1099511627776", "parameter lin2.weight: shape [100 1099511627776] has over"},
+		{"1x28x2800x10", "parameter lin1.weight: shape [78400 100] takes the parameters past"},
+	} {
+		t.Run(tc.input, func(t *testing.T) {
+			meta := map[string]string{}
+			for k, v := range f.Metadata {
+				meta[k] = v
+			}
+			meta[metaInput] = tc.input
+			path := filepath.Join(dir, tc.input+".safetensors")
+			if err := safetensors.WriteFile(path, f.Tensors, meta); err != nil {
+				t.Fatal(err)
+			}
+			var errs [2]error
+			got := allocated(func() { _, _, errs[0] = Open(path) })
+			b, _ := os.ReadFile(path)
+			got += allocated(func() { _, _, errs[1] = OpenSafetensors(b, path) })
+			for _, err := range errs {
+				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "holds at most") || strings.Contains(err.Error(), "\n") {
+					t.Errorf("error %v\nwant %q", err, tc.want)
+				}
+			}
+			if got > 16<<20 {
+				t.Errorf("%d bytes allocated before the refusal", got)
+			}
+			t.Log(errs[0])
+		})
+	}
+	if _, _, err := Open(good); err != nil {
+		t.Errorf("the file itself: %v", err)
 	}
 }

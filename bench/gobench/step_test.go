@@ -17,7 +17,7 @@ const stepsPerEpoch = 600
 // reports allocations per step and the epoch time the step
 // time implies (s/epoch = 600 steps), after one warm-up step.
 func BenchmarkStep(b *testing.B) {
-	for _, name := range zoo.Names()[:7] {
+	for _, name := range zoo.CourseModels() {
 		b.Run(name, func(b *testing.B) {
 			a, err := zoo.Lookup(name)
 			if err != nil {

@@ -3,11 +3,10 @@ package infer
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 
-	"github.com/gorgonia-zoo/zoo/loader"
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"github.com/gorgonia-zoo/zoo/pretrained"
 	"github.com/gorgonia-zoo/zoo/zoo"
 )
@@ -16,38 +15,23 @@ import (
 // 1000 per call (throughput).
 var batches = []int{1, 1000}
 
-// sharedMNIST is where the project keeps MNIST's four gzip files, relative
-// to this package's directory (the go test working directory).
-const sharedMNIST = "../../../shared/data/mnist"
-
 var (
 	testOnce   sync.Once
 	testImages []float32 // 10000 × 784, pixels / 255
-	testErr    error
 )
 
 // mnistTest returns the MNIST test images as Predict takes them: float32
 // pixels over 255 (zoo.ImageInput's and the course's ToTensor scaling),
-// N×1×28×28 row-major, loaded once.
+// N×1×28×28 row-major, loaded once (mnisttest: skipped without MNIST,
+// unless $ZOO_REQUIRE_MNIST is 1).
 func mnistTest(b *testing.B) []float32 {
+	split := mnisttest.Split(b)
 	testOnce.Do(func() {
-		opts := loader.Options{NoDownload: true}
-		if _, err := os.Stat(sharedMNIST); err == nil {
-			opts.Dir = sharedMNIST
-		}
-		split, err := loader.Load(context.Background(), loader.MNIST, opts)
-		if err != nil {
-			testErr = err
-			return
-		}
 		testImages = make([]float32, len(split.Test.Images))
 		for i, p := range split.Test.Images {
 			testImages[i] = float32(p) / 255
 		}
 	})
-	if testErr != nil {
-		b.Skip("MNIST not available:", testErr)
-	}
 	return testImages
 }
 
@@ -72,7 +56,7 @@ func model(b *testing.B, name string) (*zoo.Model, string) {
 // round the 10000 of them, after one warm-up call (which builds the batch
 // graph and sizes the ops' buffers), and reports images per second.
 func BenchmarkInfer(b *testing.B) {
-	for _, name := range zoo.Names()[:7] {
+	for _, name := range zoo.CourseModels() {
 		b.Run(name, func(b *testing.B) {
 			for _, batch := range batches {
 				b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {

@@ -1,6 +1,7 @@
 package sgemm
 
 import (
+	"github.com/gorgonia-zoo/zoo/internal/prereq"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -137,7 +138,7 @@ const fmaRounds = 1 << 16
 func BenchmarkFMAPeak(b *testing.B) {
 	perOp := sgemm.FMAPeak(1) * fmaRounds
 	if perOp == 0 {
-		b.Skip("no vector kernel on this CPU (sgemm.Kernel: " + sgemm.Kernel() + ")")
+		prereq.NoAVX512(b, "no vector kernel on this CPU (sgemm.Kernel: "+sgemm.Kernel()+")")
 	}
 	b.Run("serial", func(b *testing.B) {
 		for b.Loop() {

@@ -18,7 +18,7 @@
 // else a line every few seconds and one per epoch (-quiet: none).
 // Exit status: 0 on success, 1 when a run failed or diverged, 2 for bad
 // usage, 130 or 143 when interrupted by SIGINT or SIGTERM (finished runs are
-// kept in the results file). A first signal stops the command at its next
+// kept in the results file; under go run, the go command exits 1 instead). A first signal stops the command at its next
 // step, with a line saying what was interrupted; a second ends it at once.
 package main
 

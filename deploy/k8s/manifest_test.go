@@ -196,9 +196,9 @@ func checkSweep(j job, img image, claimName string) []string {
 		env[e.Name] = e.Value
 	}
 	check("env ZOO_SHARDS (must be completions)", env["ZOO_SHARDS"], *s.Completions)
-	v, ok := flagValue(cmd, "-shard")
+	v, _ := flagValue(cmd, "-shard") // a missing -shard is "", not auto
 	check("-shard", v, "auto")
-	if _, ok = flagValue(cmd, "-resume"); !ok {
+	if _, ok := flagValue(cmd, "-resume"); !ok {
 		bad = append(bad, "no -resume: a replaced pod would train its shard's recorded runs again")
 	}
 	out, ok := flagValue(cmd, "-out")

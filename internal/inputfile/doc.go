@@ -9,6 +9,9 @@
 //     after a check is caught too.
 //   - [WithContext] makes a reader stop with the context's error at its next
 //     read, so that reading a large input ends soon after Ctrl-C.
+//   - [Interruptible] makes a reader stop with the context's error at once,
+//     even in the middle of a read that waits for data (stdin on a silent
+//     pipe or a terminal).
 //
 // Sizes are bounded by the callers, which know what a header declares; this
 // package only guarantees that the size Stat reports is the size there is.

@@ -92,3 +92,54 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Interruptible returns a reader that reads from r until ctx is done and
+// then fails with ctx.Err() at once, even while a Read of r is blocked (a
+// terminal or a pipe no one writes to): that Read is left to end in the
+// background and what it reads is dropped. Use it for a reader nothing
+// reads after ctx is done, such as a command's stdin.
+func Interruptible(ctx context.Context, r io.Reader) io.Reader {
+	if ctx == nil || ctx.Done() == nil {
+		return r
+	}
+	return &interruptible{ctx: ctx, r: r, done: make(chan readResult, 1)}
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+type interruptible struct {
+	ctx  context.Context
+	r    io.Reader
+	buf  []byte // what the Read in progress reads into
+	done chan readResult
+}
+
+func (c *interruptible) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// The background Read fills a buffer of this reader's own, never p,
+	// which the caller owns again once this Read has returned.
+	n := min(len(p), maxChunk)
+	if cap(c.buf) < n {
+		c.buf = make([]byte, n)
+	}
+	buf := c.buf[:n]
+	go func() {
+		n, err := c.r.Read(buf)
+		c.done <- readResult{n, err}
+	}()
+	select {
+	case res := <-c.done:
+		return copy(p, buf[:res.n]), res.err
+	case <-c.ctx.Done():
+		c.buf = nil // the background Read still owns it
+		return 0, c.ctx.Err()
+	}
+}

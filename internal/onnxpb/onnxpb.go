@@ -8,9 +8,14 @@
 // It is written by hand on protowire (google.golang.org/protobuf), because
 // the Go package that holds generated ONNX types, onnx-go's ir, is internal
 // to onnx-go and cannot be imported. Decoding reads untrusted bytes: every
-// length is checked against the input, nothing is allocated beyond what
-// the input holds, and tensors are checked against their dims when their
-// values are read (Tensor.Float32s, Tensor.Int64s).
+// length is checked against the input; bytes fields (raw_data) share the
+// input's memory; each message's repeated fields are counted before
+// anything is allocated for them, and the whole decoding allocates at most
+// AllocPerByte bytes per byte of the input plus AllocSlack, else it is
+// refused before the allocation (an empty NodeProto takes 2 bytes of a
+// file and about 150 of memory, a packed varint 1 byte and 8). Tensors are
+// checked against their dims when their values are read (Tensor.Float32s,
+// Tensor.Int64s), which allocates at most twice the bytes that hold them.
 package onnxpb
 
 import (
@@ -185,6 +190,41 @@ func (t *Tensor) check(dtype int32, what string) (int64, error) {
 	n := t.Size()
 	if n < 0 {
 		return 0, errors.Errorf("tensor %q has invalid dims %v", t.Name, t.Dims)
+	}
+	return n, nil
+}
+
+// Elements checks that the tensor's data is as long as its dims call for,
+// without reading it, and returns the number of elements. A tensor of
+// another element type than FLOAT, DOUBLE, INT32 or INT64 is checked for
+// its dims only.
+func (t *Tensor) Elements() (int64, error) {
+	n := t.Size()
+	if n < 0 {
+		return 0, errors.Errorf("tensor %q has invalid dims %v", t.Name, t.Dims)
+	}
+	if t.DataLocation == 1 || len(t.ExternalData) > 0 {
+		return 0, errors.Errorf("tensor %q: its data is in an external file, which is not supported", t.Name)
+	}
+	var width, typed int64
+	switch t.DataType {
+	case Float:
+		width, typed = 4, int64(len(t.FloatData))
+	case Int32:
+		width, typed = 4, int64(len(t.Int32Data))
+	case Int64:
+		width, typed = 8, int64(len(t.Int64Data))
+	case Double:
+		width, typed = 8, int64(len(t.DoubleData))
+	default:
+		return n, nil
+	}
+	if len(t.RawData) > 0 {
+		if int64(len(t.RawData)) != width*n {
+			return 0, errors.Errorf("tensor %q: %d bytes of data for dims %v", t.Name, len(t.RawData), t.Dims)
+		}
+	} else if typed != n {
+		return 0, errors.Errorf("tensor %q: %d values for dims %v", t.Name, typed, t.Dims)
 	}
 	return n, nil
 }

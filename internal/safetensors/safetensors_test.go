@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pkg/errors"
 )
@@ -370,5 +371,74 @@ func TestReadFileMissing(t *testing.T) {
 	_, err := ReadFile(filepath.Join(t.TempDir(), "nope.safetensors"))
 	if err == nil || !os.IsNotExist(errors.Cause(err)) {
 		t.Errorf("err = %v, want a wrapped not-exist error", err)
+	}
+}
+
+// Only WriteFile's own leftovers, and only old ones, are removed.
+func TestRemoveStaleTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-2 * time.Hour)
+	files := []struct {
+		name    string
+		old     bool
+		removed bool
+	}{
+		{".model1.safetensors.tmp-1234567", true, true},
+		{".cnn2-seed3.safetensors.tmp-99", false, false}, // a write in progress, maybe another process's
+		{".model1.onnx.tmp-1234", true, false},           // not this package's
+		{".model1.safetensors.tmp-abc", true, false},
+		{"model1.safetensors", true, false},
+		{"notes.tmp-1", true, false},
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if f.old {
+			os.Chtimes(p, old, old)
+		}
+	}
+	removed, err := RemoveStaleTemporaries(dir, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != filepath.Join(dir, files[0].name) {
+		t.Errorf("removed %v, want only %s", removed, files[0].name)
+	}
+	for _, f := range files {
+		_, err := os.Stat(filepath.Join(dir, f.name))
+		if gone := os.IsNotExist(err); gone != f.removed {
+			t.Errorf("%s: removed %v, want %v", f.name, gone, f.removed)
+		}
+	}
+}
+
+// RemoveTemporaries removes the files being written now, and nothing else.
+func TestRemoveTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	inProgress := filepath.Join(dir, ".w.safetensors.tmp-1")
+	other := filepath.Join(dir, ".v.safetensors.tmp-2")
+	for _, p := range []string{inProgress, other} {
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	writing.add(inProgress)
+	defer writing.remove(inProgress)
+	RemoveTemporaries()
+	if _, err := os.Stat(inProgress); !os.IsNotExist(err) {
+		t.Errorf("the file in progress is still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another file was removed: %v", err)
+	}
+	// A finished WriteFile leaves nothing registered.
+	if err := WriteFile(filepath.Join(dir, "ok.safetensors"), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	writing.mu.Lock()
+	n := len(writing.names)
+	writing.mu.Unlock()
+	if n != 1 { // inProgress, until the deferred remove
+		t.Errorf("%d files registered after WriteFile returned, want only the test's", n)
 	}
 }

@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pkg/errors"
@@ -56,6 +59,8 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err e
 	if err != nil {
 		return errors.Wrap(err, "safetensors: create temporary file")
 	}
+	writing.add(tmp.Name())
+	defer writing.remove(tmp.Name())
 	defer func() {
 		if err != nil {
 			tmp.Close()
@@ -90,6 +95,69 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err e
 		d.Close()
 	}
 	return nil
+}
+
+// writing is the temporary files WriteFile is writing now.
+var writing = temporaries{names: map[string]bool{}}
+
+type temporaries struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+func (t *temporaries) add(name string) {
+	t.mu.Lock()
+	t.names[name] = true
+	t.mu.Unlock()
+}
+
+func (t *temporaries) remove(name string) {
+	t.mu.Lock()
+	delete(t.names, name)
+	t.mu.Unlock()
+}
+
+// RemoveTemporaries removes the temporary files that WriteFile calls in
+// progress are writing, for a process about to exit at once (a second
+// Ctrl-C) so that it leaves none behind. Those calls then fail.
+func RemoveTemporaries() {
+	writing.mu.Lock()
+	defer writing.mu.Unlock()
+	for name := range writing.names {
+		os.Remove(name)
+	}
+}
+
+// temporaryName matches WriteFile's temporary files: ".NAME.safetensors.tmp-"
+// and CreateTemp's random digits.
+var temporaryName = regexp.MustCompile(`^\..+\.safetensors\.tmp-[0-9]+$`)
+
+// RemoveStaleTemporaries removes from dir the temporary files of WriteFile
+// (".NAME.safetensors.tmp-DIGITS") last modified over olderThan ago: what
+// a process killed while saving (kill -9, a power cut) left behind. A
+// write in progress, by this process or another sharing the folder, is
+// far younger than any sensible olderThan. Other files are never touched.
+// It returns the paths it removed.
+func RemoveStaleTemporaries(dir string, olderThan time.Duration) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, errors.Wrap(err, "safetensors: looking for stale temporary files")
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !temporaryName.MatchString(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < olderThan {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err == nil {
+			removed = append(removed, path)
+		}
+	}
+	return removed, nil
 }
 
 // encodeHeader validates the tensors and builds the padded JSON header. It
