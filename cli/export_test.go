@@ -1,11 +1,13 @@
 package cli
 
 import (
-	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gorgonia-zoo/zoo/internal/mnisttest"
+	"github.com/gorgonia-zoo/zoo/pretrained"
 )
 
 func TestExport(t *testing.T) {
@@ -15,7 +17,9 @@ func TestExport(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var want []string
-	for _, n := range []string{"model1", "model2", "model3", "model4", "cnn1", "cnn2", "cnn3"} {
+	// Every model with pretrained weights: the course's seven, then the
+	// zoo's beyond the course that have theirs.
+	for _, n := range pretrained.Names() {
 		path := filepath.Join(out, n+".onnx")
 		want = append(want, path)
 		if st, err := os.Stat(path); err != nil || st.Size() < 100000 {

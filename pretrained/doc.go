@@ -1,22 +1,31 @@
-// Package pretrained holds the seven course models trained by the zoo on
-// MNIST, embedded in the module (about 1.8 MB) so that they work offline
-// and in one call:
+// Package pretrained holds the seven course models and LeNet-5 trained by
+// the zoo on MNIST, embedded in the module (about 2 MB) so that they
+// work offline and in one call:
 //
 //	m, err := pretrained.Load("cnn2")   // a *zoo.Model with its weights
 //	p, err := m.NewPredictor(0)
 //
-// Each file is the zoo's own safetensors, loadable into the course's
-// PyTorch class with load_state_dict(strict=True), and carries its
+// Each file is the zoo's own safetensors, loadable into the model's
+// PyTorch class (the course's, or bench/zoo_models.py's) with
+// load_state_dict(strict=True), and carries its
 // provenance in its metadata (see zoo.Provenance): the model, the dataset,
 // the configuration and command that trained it, its test accuracy and
 // the counts behind it, the zoo's version and the SHA-256 of its tensors,
 // which loading checks.
 //
-// The weights are the course's protocol (SGD, learning rate 0.1, batch 100,
-// 5 epochs, seed 0) and are made again, from the repository's root, by
+// The course's weights are the course's protocol (SGD, learning rate 0.1,
+// batch 100, 5 epochs, seed 0) and are made again, from the repository's
+// root, by
 //
-//	go run ./cmd/zoo -save pretrained/weights -out pretrained/weights/training.jsonl
+//	go run ./cmd/zoo -model model1,model2,model3,model4,cnn1,cnn2,cnn3 -save pretrained/weights -out pretrained/weights/training.jsonl
 //
-// which also appends the runs' records to training.jsonl. The package is
-// separate from zoo so that programs importing zoo do not embed the files.
+// which also appends the runs' records to training.jsonl; lenet5's are
+// its recipe (zoo.Architecture.Recipe: SGD with momentum 0.9 and weight
+// decay 5e-4, learning rate 0.05 on a cosine schedule over 15 epochs,
+// batch 100), seed 0:
+//
+//	go run ./cmd/zoo -model lenet5 -save pretrained/weights -out pretrained/weights/training.jsonl
+//
+// The package is separate from zoo so that programs importing zoo do not
+// embed the files.
 package pretrained

@@ -17,6 +17,13 @@ var resnet20 = Architecture{
 	Name: "resnet20", Class: "ResNet20",
 	Description: "ResNet-20: Conv2d(C,16,3) BN ReLU, 3×3 BasicBlocks of 16, 32, 64 channels (stride 2 and 1×1 projection at 32 and 64), global average pool, Linear",
 	Build:       buildResNet20, Cost: 150, // estimated: multiply-adds against cnn2's
+	// He et al.'s optimizer (Nesterov momentum 0.9, weight decay 5e-4,
+	// peak rate 0.1) on a short cosine schedule after a warm-up epoch.
+	Recipe: Config{
+		Epochs: 6, LR: 0.1, BatchSize: 100,
+		Optimizer: OptimizerMomentum, OptimizerSettings: Settings{"momentum": 0.9, "nesterov": 1}, WeightDecay: 5e-4,
+		Schedule: ScheduleCosine, WarmupEpochs: 1,
+	},
 }
 
 // buildResNet20 is the stem (conv1, bn1, ReLU), layer1 to layer3 of three
