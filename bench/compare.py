@@ -50,7 +50,7 @@ of all cores.
 
 --suite (long: about 40 minutes on 2 cores) then times the whole suite, the
 7 models × 5 epochs, once per side in one process each (the zoo binary with
--model all -epochs 5, bench/course_pipeline.py and bench/torch_preloaded.py
+-model course -epochs 5, bench/course_pipeline.py and bench/torch_preloaded.py
 with --models all --epochs 5), whatever --models and --epochs say, and
 reports per side the sum of the training loops and the wall-clock time of
 the process (start, data loading and evaluation included). The PyTorch
@@ -387,7 +387,7 @@ def run_suite(res, sides, bins, args, tmp):
         start = time.monotonic()
         try:
             if side in ("ob", "go"):
-                rows = zoo_runs(bins, side, "all", SUITE_EPOCHS, args, tmp)
+                rows = zoo_runs(bins, side, "course", SUITE_EPOCHS, args, tmp)
             elif side == "course":
                 rows = course_runs("all", SUITE_EPOCHS, args, threads)
             else:
@@ -651,7 +651,7 @@ def report(res, args):
     suite = res.get("suite")
     if suite:
         w(f"The whole suite ({len(suite['models'])} models × {suite['epochs']} epochs, `--suite`; {suite['date']}): "
-          f"each side once, in one process (the zoo's `-model all`, the PyTorch scripts' `--models all`), after "
+          f"each side once, in one process (the zoo's `-model course`, the PyTorch scripts' `--models all`), after "
           f"the per-model runs; load average {suite['load_before']} before, {suite['load_after']} after. "
           f"Training loops: the sum of the models' training times; wall clock: the whole process "
           f"(start, data loading and evaluation included).")

@@ -231,7 +231,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var datasets []string = []string{loader.MNIST.Name}
 	fs := flag.NewFlagSet("zoo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by run, as one line
-	fs.StringVar(&o.models, "model", "all", "models to train: a name, a comma-separated `list`, or all")
+	fs.StringVar(&o.models, "model", "course", "models to train: a name, a comma-separated `list`, course (the course's seven) or all (every registered model)")
 	// Flags not given leave each model's recipe (zoo.Architecture.Recipe) as it is; the
 	// course's seven have the course's protocol.
 	// Defined with 0 so that the help says the recipe's default once (flag

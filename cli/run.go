@@ -36,12 +36,17 @@ func pretrainedModels(spec string) ([]zoo.Architecture, error) {
 	return selectModels(spec)
 }
 
-// selectModels resolves -model to architectures, in the order given.
+// selectModels resolves -model to architectures, in the order given:
+// names and aliases, "course" for the course's seven, "all" for every
+// registered model.
 func selectModels(spec string) ([]zoo.Architecture, error) {
 	var names []string
-	if strings.EqualFold(strings.TrimSpace(spec), "all") {
+	switch strings.ToLower(strings.TrimSpace(spec)) {
+	case "all":
 		names = zoo.Names()
-	} else {
+	case "course":
+		names = zoo.CourseModels()
+	default:
 		for _, n := range strings.Split(spec, ",") {
 			if n = strings.TrimSpace(n); n != "" {
 				names = append(names, n)

@@ -148,9 +148,19 @@ func TestList(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit code %d", code)
 	}
-	for _, want := range []string{"model1  Model1", "79510", "84060", "63562", "28938", "29034", "cnn3    CNNModel3"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("-list does not show %q:\n%s", want, stdout)
+	rows := map[string][]string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 3 {
+			rows[f[0]] = f
+		}
+	}
+	for _, want := range [][]string{
+		{"model1", "Model1", "-", "79510"}, {"model4", "Model4", "-", "84060"}, {"cnn1", "CNNModel1", "cnn_model1", "63562"},
+		{"cnn2", "CNNModel2", "cnn_model2", "28938"}, {"cnn3", "CNNModel3", "cnn_model3", "29034"},
+		{"lenet5", "LeNet5", "lenet", "61706"}, {"resnet20", "ResNet20", "-", "272186"},
+	} {
+		if got := rows[want[0]]; len(got) < 4 || !slices.Equal(got[:4], want) {
+			t.Errorf("-list shows %q for %s, want %q:\n%s", got, want[0], want, stdout)
 		}
 	}
 }

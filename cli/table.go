@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -128,23 +129,26 @@ func statusText(r zoo.Record) string {
 
 func listModels(stdout, stderr io.Writer, in zoo.Input) int {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tcourse class\taliases\tparameters\tdescription")
+	fmt.Fprintln(tw, "model\tPyTorch class\taliases\tparameters\tdescription")
 	for _, name := range zoo.Names() {
 		a, err := zoo.Lookup(name)
 		if err != nil {
 			fmt.Fprintln(stderr, "zoo:", err)
 			return exitFailed
 		}
-		n, err := a.Params(in)
-		if err != nil {
-			fmt.Fprintln(stderr, "zoo:", err)
-			return exitFailed
+		// A model that cannot be built for this input (lenet5's pooling on
+		// a 2×10×12 picture) is listed as such: the others still are.
+		params := "-"
+		if n, err := a.Params(in); err == nil {
+			params = strconv.Itoa(n)
+		} else {
+			fmt.Fprintf(stderr, "zoo: %s does not fit this input: %v\n", a.Name, err)
 		}
 		aliases := strings.Join(a.Aliases, ", ")
 		if aliases == "" {
 			aliases = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", a.Name, a.Class, aliases, n, a.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, a.Class, aliases, params, a.Description)
 	}
 	tw.Flush()
 	return exitOK
