@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Check the pretrained weights in PyTorch: each file of pretrained/weights
-loads into its PyTorch class with load_state_dict(strict=True) and gives, on
+loads into its PyTorch class (the course's, or
+bench/zoo_models.py's) with load_state_dict(strict=True) and gives, on
 the 10,000 MNIST test images, exactly the count its metadata states.
 
     /usr/bin/python3 bench/check_pretrained_in_torch.py [--data DIR] [FILE...]
@@ -20,6 +21,7 @@ import torch  # noqa: E402
 import course_models  # noqa: E402
 import mnist_local  # noqa: E402
 import safetensors_io  # noqa: E402
+import zoo_models  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,7 +40,8 @@ def main(argv=None):
     for path in files:
         sd, meta = safetensors_io.load_file(path)
         name = meta["model"]
-        model = course_models.model_class(name)()
+        cls = zoo_models.NAMES.get(name) or course_models.model_class(name)
+        model = cls()
         model.load_state_dict(sd, strict=True)
         model.eval()
         test = mnist_local.loader("test", args.data, 1000)

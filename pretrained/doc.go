@@ -1,5 +1,5 @@
 // Package pretrained holds the seven course models and LeNet-5 trained by
-// the zoo on MNIST, embedded in the module (about 2 MB) so that they
+// the zoo on MNIST, embedded in the module (about 2.0 MB) so that they
 // work offline and in one call:
 //
 //	m, err := pretrained.Load("cnn2")   // a *zoo.Model with its weights
