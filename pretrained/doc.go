@@ -1,6 +1,6 @@
-// Package pretrained holds the seven course models and LeNet-5 trained by
-// the zoo on MNIST, embedded in the module (about 2.0 MB) so that they
-// work offline and in one call:
+// Package pretrained holds the seven course models, LeNet-5 and ResNet-20
+// trained by the zoo on MNIST, embedded in the module (about 3.1 MB) so that
+// they work offline and in one call:
 //
 //	m, err := pretrained.Load("cnn2")   // a *zoo.Model with its weights
 //	p, err := m.NewPredictor(0)
@@ -19,12 +19,10 @@
 //
 //	go run ./cmd/zoo -model model1,model2,model3,model4,cnn1,cnn2,cnn3 -save pretrained/weights -out pretrained/weights/training.jsonl
 //
-// which also appends the runs' records to training.jsonl; lenet5's are
-// its recipe (zoo.Architecture.Recipe: SGD with momentum 0.9 and weight
-// decay 5e-4, learning rate 0.05 on a cosine schedule over 15 epochs,
-// batch 100), seed 0:
+// which also appends the runs' records to training.jsonl; lenet5's and
+// resnet20's are their recipes (zoo.Architecture.Recipe), seed 0:
 //
-//	go run ./cmd/zoo -model lenet5 -save pretrained/weights -out pretrained/weights/training.jsonl
+//	go run ./cmd/zoo -model lenet5,resnet20 -save pretrained/weights -out pretrained/weights/training.jsonl
 //
 // The package is separate from zoo so that programs importing zoo do not
 // embed the files.
